@@ -1,0 +1,43 @@
+"""Review text normalisation, shared by the Glue ETL job and the model.
+
+This is the single definition of "clean review text". The Glue job ships it as an
+extra Python file and the training and serving code ship it in their source
+directories, so training data and prediction input are cleaned identically.
+Standard library only: it must import inside Glue, SageMaker containers and Lambda.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+
+# Tags such as <br />, <i>, </a href=...>. A tag becomes a space so words either side
+# of "<br />" do not fuse ("great.<br />The" -> "great. The").
+_TAG = re.compile(r"<[^<>]{0,200}>")
+# Zero-width characters join or hide nothing a reader sees: drop them.
+_ZERO_WIDTH = re.compile(r"[\u200b\u200c\u200d\u2060\ufeff]")
+# Any run of Unicode whitespace (NFKC has already turned no-break spaces into spaces).
+_WHITESPACE = re.compile(r"\s+")
+# C0/C1 control characters other than whitespace carry no meaning in a review.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+def normalize_text(text: str | None) -> str:
+    """Return review text without HTML, in Unicode NFKC, with single spaces.
+
+    Entities are decoded before and after tag removal because IMDb text holds both
+    literal tags (``<br />``) and escaped ones (``&lt;br /&gt;``). Case is kept: the
+    model lower-cases on its own, and the processed layer should stay readable.
+    ``None`` gives the empty string, which callers treat as a missing review.
+    """
+    if text is None:
+        return ""
+    cleaned = html.unescape(str(text))
+    cleaned = _TAG.sub(" ", cleaned)
+    cleaned = html.unescape(cleaned)
+    cleaned = _TAG.sub(" ", cleaned)
+    cleaned = unicodedata.normalize("NFKC", cleaned)
+    cleaned = _ZERO_WIDTH.sub("", cleaned)
+    cleaned = _CONTROL.sub(" ", cleaned)
+    return _WHITESPACE.sub(" ", cleaned).strip()
