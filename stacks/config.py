@@ -1,0 +1,262 @@
+"""Typed, frozen stage configuration.
+
+`app.py` is the only reader of `cdk.json` context. It merges `defaults` with the
+chosen stage's overrides and hands the result to `load_stage_config`, which turns
+plain JSON into the dataclasses below, rejecting unknown keys and wrong types so a
+typo in `cdk.json` fails the synth instead of silently taking a default.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import types
+import typing
+from collections.abc import Mapping
+from typing import Any, Literal
+
+
+@dataclasses.dataclass(frozen=True)
+class LayerLifecycle:
+    """Storage-class transitions and expiry for one bucket, in days (None = never)."""
+
+    infrequent_access_days: int | None = None
+    glacier_days: int | None = None
+    expire_days: int | None = None
+
+
+@dataclasses.dataclass(frozen=True)
+class LifecycleConfig:
+    raw: LayerLifecycle
+    processed: LayerLifecycle
+    curated: LayerLifecycle
+    quarantine: LayerLifecycle
+    models: LayerLifecycle
+    athena_results: LayerLifecycle
+    access_logs: LayerLifecycle
+    noncurrent_version_expire_days: int
+    abort_incomplete_multipart_days: int
+
+
+@dataclasses.dataclass(frozen=True)
+class DataLakeConfig:
+    # True keeps buckets and the key when a stack is deleted (prod); False lets
+    # `cdk destroy` clean up a dev account completely.
+    retain_data: bool
+    lifecycle: LifecycleConfig
+    athena_bytes_scanned_cutoff: int
+
+
+@dataclasses.dataclass(frozen=True)
+class EtlConfig:
+    worker_type: Literal["G.1X", "G.2X", "G.4X", "G.8X"]
+    number_of_workers: int
+    timeout_minutes: int
+    max_retries: int
+    # "on_upload": new raw objects start the pipeline through EventBridge;
+    # "schedule": the ETL job runs on `schedule` (a cron or rate expression).
+    trigger: Literal["on_upload", "schedule"]
+    schedule: str
+    job_bookmarks: bool
+    min_chars: int
+    max_chars: int
+    validation_percent: int
+    test_percent: int
+    max_quarantine_share: float
+
+
+@dataclasses.dataclass(frozen=True)
+class TrainingConfig:
+    instance_type: str
+    instance_count: int
+    volume_size_gb: int
+    use_spot: bool
+    max_runtime_seconds: int
+    max_wait_seconds: int
+    sklearn_framework_version: str
+    accuracy_threshold: float
+    # "Approved" lets a dev model reach the endpoint at once; prod waits for a human.
+    approval_status: Literal["Approved", "PendingManualApproval"]
+    hyperparameters: Mapping[str, str]
+    # None: run on demand only; otherwise an EventBridge schedule expression.
+    schedule: str | None
+    tuning_enabled: bool
+    tuning_max_jobs: int
+    tuning_max_parallel_jobs: int
+    pipeline_timeout_minutes: int
+
+
+@dataclasses.dataclass(frozen=True)
+class ServingConfig:
+    mode: Literal["serverless", "provisioned"]
+    serverless_memory_mb: int
+    serverless_max_concurrency: int
+    instance_type: str
+    initial_instance_count: int
+    min_instance_count: int
+    max_instance_count: int
+    target_invocations_per_instance: int
+    data_capture_percent: int
+    # An approved package from the Model Registry; None serves the bootstrap artifact
+    # that `make model` trains locally.
+    model_package_arn: str | None
+    lambda_reserved_concurrency: int | None
+    lambda_memory_mb: int
+    lambda_timeout_seconds: int
+    max_reviews_per_request: int
+    max_review_chars: int
+    throttle_rate_limit: float
+    throttle_burst_limit: int
+    quota_requests_per_day: int
+    auth: Literal["api_key", "iam"]
+    waf_enabled: bool
+    waf_rate_limit_per_5_minutes: int
+
+
+@dataclasses.dataclass(frozen=True)
+class AlarmThresholds:
+    api_5xx_rate_percent: float
+    api_4xx_rate_percent: float
+    api_p99_latency_ms: float
+    lambda_errors: int
+    lambda_throttles: int
+    lambda_p99_duration_ms: float
+    lambda_concurrency_percent_of_reserved: float
+    endpoint_5xx_errors: int
+    endpoint_model_latency_p99_ms: float
+    endpoint_overhead_latency_p99_ms: float
+    endpoint_cold_starts: int
+    pipeline_failed_executions: int
+    evaluation_periods: int
+    period_minutes: int
+
+
+@dataclasses.dataclass(frozen=True)
+class MonitoringConfig:
+    alarm_emails: tuple[str, ...]
+    thresholds: AlarmThresholds
+    monthly_budget_usd: float
+    budget_alert_percents: tuple[float, ...]
+    log_retention_days: int
+
+
+@dataclasses.dataclass(frozen=True)
+class StageConfig:
+    project: str
+    stage: str
+    data_lake: DataLakeConfig
+    etl: EtlConfig
+    training: TrainingConfig
+    serving: ServingConfig
+    monitoring: MonitoringConfig
+
+    def stack_id(self, component: str) -> str:
+        """`reviews-dev-data-lake`: project, stage and component, as the README promises."""
+        return f"{self.project}-{self.stage}-{component}"
+
+    @property
+    def tags(self) -> dict[str, str]:
+        return {"project": self.project, "stage": self.stage, "managed-by": "aws-cdk"}
+
+
+class ConfigError(ValueError):
+    """cdk.json context does not describe a valid stage."""
+
+
+def deep_merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
+    """Recursively overlay `override` on `base`; mappings merge, everything else replaces."""
+    merged = dict(base)
+    for key, value in override.items():
+        if isinstance(value, Mapping) and isinstance(merged.get(key), Mapping):
+            merged[key] = deep_merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def load_stage_config(raw: Mapping[str, Any]) -> StageConfig:
+    """Build a StageConfig from merged context values, or raise ConfigError."""
+    config = _build(StageConfig, raw, "stage")
+    _check(config)
+    return config
+
+
+def _build(cls: type, raw: Any, path: str) -> Any:
+    if not isinstance(raw, Mapping):
+        raise ConfigError(f"{path}: expected an object, got {type(raw).__name__}")
+    hints = typing.get_type_hints(cls)
+    fields = {f.name: f for f in dataclasses.fields(cls)}
+    unknown = sorted(set(raw) - set(fields))
+    if unknown:
+        raise ConfigError(f"{path}: unknown keys {unknown}")
+    values = {}
+    for name, field in fields.items():
+        if name not in raw:
+            # jsii drops JSON nulls from context maps, so an absent optional means None.
+            if type(None) in typing.get_args(hints[name]):
+                values[name] = None
+                continue
+            no_default = (
+                field.default is dataclasses.MISSING
+                and field.default_factory is dataclasses.MISSING
+            )
+            if no_default:
+                raise ConfigError(f"{path}.{name}: missing")
+            continue
+        values[name] = _coerce(hints[name], raw[name], f"{path}.{name}")
+    return cls(**values)
+
+
+def _coerce(hint: Any, value: Any, path: str) -> Any:
+    origin = typing.get_origin(hint)
+    args = typing.get_args(hint)
+    if dataclasses.is_dataclass(hint):
+        return _build(hint, value, path)
+    if origin in (typing.Union, types.UnionType):
+        if value is None and type(None) in args:
+            return None
+        (inner,) = [a for a in args if a is not type(None)]
+        return _coerce(inner, value, path)
+    if origin is Literal:
+        if value not in args:
+            raise ConfigError(f"{path}: {value!r} is not one of {list(args)}")
+        return value
+    if origin is tuple:
+        if not isinstance(value, list):
+            raise ConfigError(f"{path}: expected a list")
+        return tuple(_coerce(args[0], item, f"{path}[{i}]") for i, item in enumerate(value))
+    if origin is Mapping:
+        if not isinstance(value, Mapping):
+            raise ConfigError(f"{path}: expected an object")
+        return types.MappingProxyType(
+            {str(k): _coerce(args[1], v, f"{path}.{k}") for k, v in value.items()}
+        )
+    if hint is float and isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
+    if hint in (int, float, str, bool):
+        if type(value) is not hint:
+            raise ConfigError(f"{path}: expected {hint.__name__}, got {value!r}")
+        return value
+    raise ConfigError(f"{path}: unsupported type {hint!r}")  # pragma: no cover
+
+
+def _check(config: StageConfig) -> None:
+    """Cross-field rules that types alone cannot express."""
+    training = config.training
+    if training.use_spot and training.max_wait_seconds < training.max_runtime_seconds:
+        raise ConfigError("training.max_wait_seconds must be >= max_runtime_seconds with spot")
+    if not 0.0 < training.accuracy_threshold < 1.0:
+        raise ConfigError("training.accuracy_threshold must be between 0 and 1")
+    etl = config.etl
+    if etl.validation_percent + etl.test_percent >= 100:
+        raise ConfigError("etl.validation_percent + etl.test_percent must stay below 100")
+    if not 0.0 <= etl.max_quarantine_share <= 1.0:
+        raise ConfigError("etl.max_quarantine_share must be a share between 0 and 1")
+    serving = config.serving
+    if not (1024 <= serving.serverless_memory_mb <= 6144 and serving.serverless_memory_mb % 1024 == 0):
+        raise ConfigError("serving.serverless_memory_mb must be 1024..6144 in 1024 MB steps")
+    if not 1 <= serving.serverless_max_concurrency <= 200:
+        raise ConfigError("serving.serverless_max_concurrency must be 1..200")
+    if not serving.min_instance_count <= serving.initial_instance_count <= serving.max_instance_count:
+        raise ConfigError("serving: min <= initial <= max instance count")
+    if not 0 <= serving.data_capture_percent <= 100:
+        raise ConfigError("serving.data_capture_percent must be 0..100")
