@@ -252,11 +252,17 @@ def _check(config: StageConfig) -> None:
     if not 0.0 <= etl.max_quarantine_share <= 1.0:
         raise ConfigError("etl.max_quarantine_share must be a share between 0 and 1")
     serving = config.serving
-    if not (1024 <= serving.serverless_memory_mb <= 6144 and serving.serverless_memory_mb % 1024 == 0):
+    if not (
+        1024 <= serving.serverless_memory_mb <= 6144 and serving.serverless_memory_mb % 1024 == 0
+    ):
         raise ConfigError("serving.serverless_memory_mb must be 1024..6144 in 1024 MB steps")
     if not 1 <= serving.serverless_max_concurrency <= 200:
         raise ConfigError("serving.serverless_max_concurrency must be 1..200")
-    if not serving.min_instance_count <= serving.initial_instance_count <= serving.max_instance_count:
+    if (
+        not serving.min_instance_count
+        <= serving.initial_instance_count
+        <= serving.max_instance_count
+    ):
         raise ConfigError("serving: min <= initial <= max instance count")
     if not 0 <= serving.data_capture_percent <= 100:
         raise ConfigError("serving.data_capture_percent must be 0..100")

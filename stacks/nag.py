@@ -17,7 +17,9 @@ def acknowledge(scope: IConstruct, rule: str, reason: str, *, finding: str | Non
     Validations.of(scope).acknowledge(Acknowledgment(id=rule_id, reason=reason))
 
 
-def acknowledge_cdk_helpers(stack: Stack, *, id_prefix: str, reason: str, rules: dict[str, str | None]) -> None:
+def acknowledge_cdk_helpers(
+    stack: Stack, *, id_prefix: str, reason: str, rules: dict[str, str | None]
+) -> None:
     """Acknowledge findings on singleton helper functions that the CDK itself adds.
 
     Such helpers (bucket-notification and auto-delete handlers, log-retention setters)

@@ -35,7 +35,9 @@ class SecureBucket(Construct):
         self.bucket = s3.Bucket(
             self,
             "Bucket",
-            encryption=s3.BucketEncryption.KMS if encryption_key else s3.BucketEncryption.S3_MANAGED,
+            encryption=s3.BucketEncryption.KMS
+            if encryption_key
+            else s3.BucketEncryption.S3_MANAGED,
             encryption_key=encryption_key,
             bucket_key_enabled=encryption_key is not None,
             versioned=True,
@@ -46,7 +48,11 @@ class SecureBucket(Construct):
             server_access_logs_bucket=access_logs_bucket,
             server_access_logs_prefix=f"{construct_id}/" if access_logs_bucket else None,
             event_bridge_enabled=event_bridge_enabled,
-            lifecycle_rules=[_lifecycle_rule(lifecycle, noncurrent_version_expire_days, abort_incomplete_multipart_days)],
+            lifecycle_rules=[
+                _lifecycle_rule(
+                    lifecycle, noncurrent_version_expire_days, abort_incomplete_multipart_days
+                )
+            ],
             removal_policy=RemovalPolicy.RETAIN if retain else RemovalPolicy.DESTROY,
             # Emptying on delete only makes sense where deletion is allowed at all.
             auto_delete_objects=not retain,

@@ -1,0 +1,44 @@
+"""cdk-nag is live on every synthesis and the templates pass cfn-lint."""
+
+from __future__ import annotations
+
+import json
+
+import aws_cdk as cdk
+import pytest
+from aws_cdk import aws_s3 as s3
+from cdk_nag import AwsSolutionsChecks
+from cfnlint.api import lint_file
+
+
+def test_nag_rejects_an_insecure_bucket(tmp_path):
+    app = cdk.App(outdir=str(tmp_path))
+    cdk.Validations.of(app).add_plugins(AwsSolutionsChecks(app))
+    stack = cdk.Stack(app, "Throwaway")
+    s3.Bucket(stack, "Insecure")  # no SSL enforcement, no access logs
+    with pytest.raises(Exception, match="ValidationFailed") as failure:
+        app.synth()
+    message = str(failure.value)
+    assert "AwsSolutions::AwsSolutions-S1'" in message  # server access logs
+    assert "AwsSolutions::AwsSolutions-S10'" in message  # SSL not required
+    report = json.loads((tmp_path / "validation-report.json").read_text())
+    assert any(p["conclusion"] == "failure" for p in report["pluginReports"])
+
+
+def test_platform_has_no_unacknowledged_findings(synthesised):
+    for stage in synthesised.values():
+        report = json.loads((stage.assembly_dir / "validation-report.json").read_text())
+        for plugin in report["pluginReports"]:
+            assert plugin["pluginName"] == "AwsSolutions"
+            assert plugin["violations"] == [], stage.config.stage
+            for acknowledged in plugin["suppressedViolations"]:
+                assert len(acknowledged["reason"]) >= 30, acknowledged["ruleName"]
+
+
+def test_templates_pass_cfn_lint(synthesised):
+    for stage in synthesised.values():
+        files = stage.template_files()
+        assert files, stage.config.stage
+        for template_file in files:
+            errors = [m for m in lint_file(template_file) if m.rule.id.startswith("E")]
+            assert errors == [], f"{template_file.name}: " + "; ".join(str(e) for e in errors)
