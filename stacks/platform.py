@@ -5,22 +5,64 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import aws_cdk as cdk
+from aws_cdk import aws_logs as logs
 
-from stacks.config import StageConfig
+from stacks.config import ConfigError, StageConfig
 from stacks.data_lake import DataLakeStack
+from stacks.etl import EtlStack
+
+_RETENTION = {
+    1: logs.RetentionDays.ONE_DAY,
+    3: logs.RetentionDays.THREE_DAYS,
+    5: logs.RetentionDays.FIVE_DAYS,
+    7: logs.RetentionDays.ONE_WEEK,
+    14: logs.RetentionDays.TWO_WEEKS,
+    30: logs.RetentionDays.ONE_MONTH,
+    60: logs.RetentionDays.TWO_MONTHS,
+    90: logs.RetentionDays.THREE_MONTHS,
+    180: logs.RetentionDays.SIX_MONTHS,
+    365: logs.RetentionDays.ONE_YEAR,
+    731: logs.RetentionDays.TWO_YEARS,
+    1827: logs.RetentionDays.FIVE_YEARS,
+    3653: logs.RetentionDays.TEN_YEARS,
+}
 
 
 @dataclass(frozen=True)
 class Platform:
     data_lake: DataLakeStack
+    etl: EtlStack
+
+
+def log_retention(days: int) -> logs.RetentionDays:
+    if days not in _RETENTION:
+        raise ConfigError(f"monitoring.log_retention_days must be one of {sorted(_RETENTION)}")
+    return _RETENTION[days]
 
 
 def build_platform(app: cdk.App, config: StageConfig) -> Platform:
     description = f"{config.project} ({config.stage})"
+    retention = log_retention(config.monitoring.log_retention_days)
+
     data_lake = DataLakeStack(
         app,
         config.stack_id("data-lake"),
         config=config.data_lake,
         description=f"{description}: data lake buckets, KMS key, Glue database, Athena workgroup",
     )
-    return Platform(data_lake=data_lake)
+    etl = EtlStack(
+        app,
+        config.stack_id("etl"),
+        config=config.etl,
+        key=data_lake.key,
+        raw_bucket=data_lake.raw_bucket,
+        processed_bucket=data_lake.processed_bucket,
+        curated_bucket=data_lake.curated_bucket,
+        quarantine_bucket=data_lake.quarantine_bucket,
+        database=data_lake.database,
+        workgroup_name=data_lake.workgroup.name,
+        log_retention=retention,
+        retain_data=config.data_lake.retain_data,
+        description=f"{description}: Glue cleaning job, crawler, data quality, Athena queries",
+    )
+    return Platform(data_lake=data_lake, etl=etl)
