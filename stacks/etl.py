@@ -44,7 +44,7 @@ _GLUE_ROLE_WILDCARDS = {
     r"^Resource::arn:<AWS::Partition>:s3:::cdk-\w+-assets-<AWS::AccountId>-<AWS::Region>/\*$": (
         "CDK's asset bucket: the job reads its own script and helper module from it."
     ),
-    r":log-group:/aws-glue/(jobs|crawlers)\*$": (
+    r":log-group:/aws-glue/(jobs|crawlers|data-quality)\*$": (
         "Glue names its log groups per run under /aws-glue/; limited to that prefix in "
         "this account and region."
     ),
@@ -60,6 +60,7 @@ class EtlStack(Stack):
     job: glue.PySparkEtlJob
     crawler: glue.CfnCrawler
     ruleset: glue.DataQualityRuleset
+    quality_role: iam.Role
     processed_uri: str
     curated_uri: str
     summary_uri: str
@@ -191,6 +192,43 @@ class EtlStack(Stack):
             target_table=glue.DataQualityTargetTable.from_table_name(database, PROCESSED_TABLE),
             dqdl=glue.Dqdl.from_string(processed_ruleset(config)),
         )
+
+        # Glue assumes this role to evaluate the ruleset against the processed table.
+        self.quality_role = iam.Role(
+            self,
+            "QualityRole",
+            assumed_by=iam.ServicePrincipal("glue.amazonaws.com"),
+            description="Evaluates the data-quality ruleset on the processed table",
+        )
+        processed_bucket.grant_read(self.quality_role, f"{PROCESSED_TABLE}/*")
+        key.grant_decrypt(self.quality_role)
+        _grant_glue_logs(self.quality_role, "data-quality")
+        self.quality_role.add_to_policy(
+            iam.PolicyStatement(
+                actions=[
+                    "glue:GetDatabase",
+                    "glue:GetTable",
+                    "glue:GetPartitions",
+                    "glue:GetDataQualityRuleset",
+                    "glue:PublishDataQuality",
+                ],
+                resources=[
+                    Stack.of(self).format_arn(service="glue", resource="catalog"),
+                    database.database_arn,
+                    Stack.of(self).format_arn(
+                        service="glue",
+                        resource="table",
+                        resource_name=f"{database.database_name}/{PROCESSED_TABLE}",
+                    ),
+                    Stack.of(self).format_arn(
+                        service="glue",
+                        resource="dataQualityRuleset",
+                        resource_name=self.ruleset.ruleset_name,
+                    ),
+                ],
+            )
+        )
+        acknowledge_policy_wildcards(self.quality_role, _GLUE_ROLE_WILDCARDS)
 
         for name, (description, sql) in named_queries().items():
             athena.CfnNamedQuery(

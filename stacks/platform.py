@@ -10,6 +10,8 @@ from aws_cdk import aws_logs as logs
 from stacks.config import ConfigError, StageConfig
 from stacks.data_lake import DataLakeStack
 from stacks.etl import EtlStack
+from stacks.ml import MlStack
+from stacks.notifications import NotificationsStack
 
 _RETENTION = {
     1: logs.RetentionDays.ONE_DAY,
@@ -30,8 +32,10 @@ _RETENTION = {
 
 @dataclass(frozen=True)
 class Platform:
+    notifications: NotificationsStack
     data_lake: DataLakeStack
     etl: EtlStack
+    ml: MlStack
 
 
 def log_retention(days: int) -> logs.RetentionDays:
@@ -44,6 +48,12 @@ def build_platform(app: cdk.App, config: StageConfig) -> Platform:
     description = f"{config.project} ({config.stage})"
     retention = log_retention(config.monitoring.log_retention_days)
 
+    notifications = NotificationsStack(
+        app,
+        config.stack_id("notifications"),
+        emails=config.monitoring.alarm_emails,
+        description=f"{description}: encrypted SNS topic for pipeline events, alarms, budget",
+    )
     data_lake = DataLakeStack(
         app,
         config.stack_id("data-lake"),
@@ -65,4 +75,21 @@ def build_platform(app: cdk.App, config: StageConfig) -> Platform:
         retain_data=config.data_lake.retain_data,
         description=f"{description}: Glue cleaning job, crawler, data quality, Athena queries",
     )
-    return Platform(data_lake=data_lake, etl=etl)
+    ml = MlStack(
+        app,
+        config.stack_id("ml"),
+        config=config.training,
+        etl_config=config.etl,
+        etl=etl,
+        key=data_lake.key,
+        raw_bucket=data_lake.raw_bucket,
+        curated_bucket=data_lake.curated_bucket,
+        models_bucket=data_lake.models_bucket,
+        database_name=data_lake.database.database_name,
+        topic=notifications.topic,
+        log_retention=retention,
+        retain_data=config.data_lake.retain_data,
+        serving_instance_types=(config.serving.instance_type,),
+        description=f"{description}: SageMaker training pipeline and model registry",
+    )
+    return Platform(notifications=notifications, data_lake=data_lake, etl=etl, ml=ml)

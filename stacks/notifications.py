@@ -1,0 +1,64 @@
+"""The platform's one SNS topic: pipeline outcomes, alarms and budget alerts.
+
+It lives in a stack of its own, deployed first, so every other stack can publish to it
+and the monitoring stack can watch them all without a dependency cycle.
+"""
+
+from __future__ import annotations
+
+from aws_cdk import Aws, Duration, RemovalPolicy, Stack
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_sns as sns
+from aws_cdk import aws_sns_subscriptions as subscriptions
+from constructs import Construct
+
+# AWS services that publish to the topic on our behalf and so must use its key.
+_PUBLISHING_SERVICES = ("cloudwatch.amazonaws.com", "budgets.amazonaws.com", "events.amazonaws.com")
+
+
+class NotificationsStack(Stack):
+    key: kms.Key
+    topic: sns.Topic
+
+    def __init__(
+        self, scope: Construct, construct_id: str, *, emails: tuple[str, ...], **kwargs
+    ) -> None:
+        super().__init__(scope, construct_id, **kwargs)
+        self.key = kms.Key(
+            self,
+            "TopicKey",
+            description="Encrypts the platform notification topic",
+            enable_key_rotation=True,
+            pending_window=Duration.days(7),
+            removal_policy=RemovalPolicy.DESTROY,
+        )
+        self.key.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="AllowAwsServicesToPublishEncrypted",
+                principals=[iam.ServicePrincipal(s) for s in _PUBLISHING_SERVICES],
+                actions=["kms:GenerateDataKey*", "kms:Decrypt"],
+                resources=["*"],
+                conditions={"StringEquals": {"aws:SourceAccount": Aws.ACCOUNT_ID}},
+            )
+        )
+        self.topic = sns.Topic(
+            self,
+            "Topic",
+            display_name="Reviews platform notifications",
+            master_key=self.key,
+            enforce_ssl=True,
+        )
+        # CloudWatch alarm actions and EventBridge targets add their own grants;
+        # AWS Budgets needs this one written out.
+        self.topic.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="AllowBudgetsToPublish",
+                principals=[iam.ServicePrincipal("budgets.amazonaws.com")],
+                actions=["sns:Publish"],
+                resources=[self.topic.topic_arn],
+                conditions={"StringEquals": {"aws:SourceAccount": Aws.ACCOUNT_ID}},
+            )
+        )
+        for email in emails:
+            self.topic.add_subscription(subscriptions.EmailSubscription(email))
