@@ -63,3 +63,17 @@ def dev(synthesised) -> SynthesisedStage:
 @pytest.fixture(scope="session")
 def prod(synthesised) -> SynthesisedStage:
     return synthesised["prod"]
+
+
+def state_machine_definition(template: Template) -> dict:
+    """The state machine's ASL with CloudFormation tokens replaced by placeholders."""
+    import json
+
+    machines = template.find_resources("AWS::StepFunctions::StateMachine")
+    assert len(machines) == 1
+    (machine,) = machines.values()
+    body = machine["Properties"]["DefinitionString"]
+    if isinstance(body, dict):
+        parts = body["Fn::Join"][1]
+        body = "".join(p if isinstance(p, str) else "TOKEN" for p in parts)
+    return json.loads(body)
