@@ -104,6 +104,7 @@ class ServingConfig:
     lambda_timeout_seconds: int
     max_reviews_per_request: int
     max_review_chars: int
+    max_body_bytes: int
     throttle_rate_limit: float
     throttle_burst_limit: int
     quota_requests_per_day: int

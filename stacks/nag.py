@@ -26,18 +26,26 @@ def acknowledge(scope: IConstruct, rule: str, reason: str, *, finding: str | Non
 
 
 def acknowledge_cdk_helpers(
-    stack: Stack, *, id_prefix: str, reason: str, rules: dict[str, str | None]
+    stack: Stack,
+    *,
+    id_prefix: str,
+    reason: str,
+    rules: dict[str, str | None],
+    wildcards: dict[str, str] | None = None,
 ) -> None:
     """Acknowledge findings on singleton helper functions that the CDK itself adds.
 
-    Such helpers (bucket-notification and auto-delete handlers, log-retention setters)
-    come with fixed code and roles we cannot configure; `rules` maps each rule to the
-    exact finding (or None for the whole rule on that helper).
+    Such helpers (bucket-notification handlers, bucket deployments) come with fixed code
+    and roles we cannot configure; `rules` maps each rule to the exact finding (or None
+    for the whole rule on that helper), `wildcards` explains its role's IAM5 findings.
     """
     for child in stack.node.children:
         if child.node.id.startswith(id_prefix):
             for rule, finding in rules.items():
                 acknowledge(child, rule, reason, finding=finding)
+            role = child.node.try_find_child("ServiceRole")
+            if wildcards and isinstance(role, iam.Role):
+                acknowledge_policy_wildcards(role, wildcards)
 
 
 def acknowledge_policy_wildcards(role: iam.Role, reasons: dict[str, str]) -> None:

@@ -5,13 +5,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import aws_cdk as cdk
+from aws_cdk import Duration
 from aws_cdk import aws_logs as logs
 
 from stacks.config import ConfigError, StageConfig
+from stacks.constructs.endpoint_alarms import EndpointAlarmThresholds
 from stacks.data_lake import DataLakeStack
 from stacks.etl import EtlStack
 from stacks.ml import MlStack
 from stacks.notifications import NotificationsStack
+from stacks.serving import ServingStack
 
 _RETENTION = {
     1: logs.RetentionDays.ONE_DAY,
@@ -36,6 +39,7 @@ class Platform:
     data_lake: DataLakeStack
     etl: EtlStack
     ml: MlStack
+    serving: ServingStack
 
 
 def log_retention(days: int) -> logs.RetentionDays:
@@ -92,4 +96,27 @@ def build_platform(app: cdk.App, config: StageConfig) -> Platform:
         serving_instance_types=(config.serving.instance_type,),
         description=f"{description}: SageMaker training pipeline and model registry",
     )
-    return Platform(notifications=notifications, data_lake=data_lake, etl=etl, ml=ml)
+    thresholds = config.monitoring.thresholds
+    serving = ServingStack(
+        app,
+        config.stack_id("serving"),
+        config=config.serving,
+        key=data_lake.key,
+        models_bucket=data_lake.models_bucket,
+        access_logs_bucket=data_lake.access_logs_bucket,
+        image=ml.image,
+        alarm_thresholds=EndpointAlarmThresholds(
+            invocation_5xx_errors=thresholds.endpoint_5xx_errors,
+            model_latency_p99_ms=thresholds.endpoint_model_latency_p99_ms,
+            overhead_latency_p99_ms=thresholds.endpoint_overhead_latency_p99_ms,
+            cold_starts=thresholds.endpoint_cold_starts,
+            period=Duration.minutes(thresholds.period_minutes),
+            evaluation_periods=thresholds.evaluation_periods,
+        ),
+        log_retention=retention,
+        retain_data=config.data_lake.retain_data,
+        description=f"{description}: SageMaker endpoint, predict Lambda, REST API, web page",
+    )
+    return Platform(
+        notifications=notifications, data_lake=data_lake, etl=etl, ml=ml, serving=serving
+    )

@@ -30,6 +30,7 @@ class SecureBucket(Construct):
         encryption_key: kms.IKey | None = None,
         access_logs_bucket: s3.IBucket | None = None,
         event_bridge_enabled: bool = False,
+        object_ownership: s3.ObjectOwnership = s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
     ) -> None:
         super().__init__(scope, construct_id)
         self.bucket = s3.Bucket(
@@ -44,7 +45,8 @@ class SecureBucket(Construct):
             enforce_ssl=True,
             minimum_tls_version=1.2,
             block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
-            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+            # Only CloudFront's standard-log bucket needs ACLs (OBJECT_WRITER).
+            object_ownership=object_ownership,
             server_access_logs_bucket=access_logs_bucket,
             server_access_logs_prefix=f"{construct_id}/" if access_logs_bucket else None,
             event_bridge_enabled=event_bridge_enabled,

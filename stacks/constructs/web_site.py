@@ -1,0 +1,90 @@
+"""The try-it page: a private bucket behind CloudFront (origin access control, HTTPS)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from aws_cdk import aws_cloudfront as cloudfront
+from aws_cdk import aws_cloudfront_origins as origins
+from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_s3_deployment as s3_deployment
+from constructs import Construct
+
+from stacks.config import LayerLifecycle
+from stacks.constructs.secure_bucket import SecureBucket
+
+WEB_DIR = Path(__file__).resolve().parents[2] / "web"
+
+
+class WebSite(Construct):
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        access_logs_bucket: s3.IBucket,
+        retain: bool,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        # Plain HTML needs no KMS: S3-managed keys let CloudFront's OAC read without
+        # a key policy, and nothing secret is stored here.
+        self.bucket = SecureBucket(
+            self,
+            "Content",
+            lifecycle=LayerLifecycle(),
+            noncurrent_version_expire_days=30,
+            abort_incomplete_multipart_days=7,
+            retain=False,
+            access_logs_bucket=access_logs_bucket,
+        ).bucket
+        # CloudFront standard logs need ACLs, which the platform's buckets disable.
+        self.log_bucket = SecureBucket(
+            self,
+            "CdnLogs",
+            lifecycle=LayerLifecycle(expire_days=90),
+            noncurrent_version_expire_days=30,
+            abort_incomplete_multipart_days=7,
+            retain=retain,
+            access_logs_bucket=access_logs_bucket,
+            object_ownership=s3.ObjectOwnership.OBJECT_WRITER,
+        ).bucket
+        self.distribution = cloudfront.Distribution(
+            self,
+            "Cdn",
+            comment="Reviews sentiment: try-it page",
+            default_root_object="index.html",
+            default_behavior=cloudfront.BehaviorOptions(
+                origin=origins.S3BucketOrigin.with_origin_access_control(self.bucket),
+                viewer_protocol_policy=cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
+                cache_policy=cloudfront.CachePolicy.CACHING_OPTIMIZED,
+                response_headers_policy=cloudfront.ResponseHeadersPolicy.SECURITY_HEADERS,
+            ),
+            price_class=cloudfront.PriceClass.PRICE_CLASS_100,
+            enable_logging=True,
+            log_bucket=self.log_bucket,
+            log_file_prefix="cdn/",
+        )
+        self.origin = f"https://{self.distribution.distribution_domain_name}"
+
+    def publish(self, *, api_url: str, api_key_required: bool) -> None:
+        """Upload the page with a config.js that points it at the deployed API."""
+        config_js = (
+            "// Written at deploy time by the serving stack.\n"
+            "window.APP_CONFIG = { apiBaseUrl: "
+            + '"'
+            + api_url.rstrip("/")
+            + '"'
+            + f", apiKeyRequired: {'true' if api_key_required else 'false'} }};\n"
+        )
+        s3_deployment.BucketDeployment(
+            self,
+            "Publish",
+            destination_bucket=self.bucket,
+            sources=[
+                s3_deployment.Source.asset(str(WEB_DIR), exclude=["config.js"]),
+                s3_deployment.Source.data("config.js", config_js),
+            ],
+            distribution=self.distribution,
+            distribution_paths=["/*"],
+            prune=True,
+        )
