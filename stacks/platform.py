@@ -13,6 +13,7 @@ from stacks.constructs.endpoint_alarms import EndpointAlarmThresholds
 from stacks.data_lake import DataLakeStack
 from stacks.etl import EtlStack
 from stacks.ml import MlStack
+from stacks.monitoring import MonitoringStack
 from stacks.notifications import NotificationsStack
 from stacks.serving import ServingStack
 
@@ -40,6 +41,7 @@ class Platform:
     etl: EtlStack
     ml: MlStack
     serving: ServingStack
+    monitoring: MonitoringStack
 
 
 def log_retention(days: int) -> logs.RetentionDays:
@@ -117,6 +119,23 @@ def build_platform(app: cdk.App, config: StageConfig) -> Platform:
         retain_data=config.data_lake.retain_data,
         description=f"{description}: SageMaker endpoint, predict Lambda, REST API, web page",
     )
+    monitoring = MonitoringStack(
+        app,
+        config.stack_id("monitoring"),
+        config=config.monitoring,
+        serving_config=config.serving,
+        project=config.project,
+        topic=notifications.topic,
+        etl=etl,
+        ml=ml,
+        serving=serving,
+        description=f"{description}: alarms, composite health alarm, dashboard, budget",
+    )
     return Platform(
-        notifications=notifications, data_lake=data_lake, etl=etl, ml=ml, serving=serving
+        notifications=notifications,
+        data_lake=data_lake,
+        etl=etl,
+        ml=ml,
+        serving=serving,
+        monitoring=monitoring,
     )
