@@ -176,7 +176,11 @@ class ServingStack(Stack):
             key=key,
             log_retention=log_retention,
         )
-        self.web.publish(api_url=self.api.url, api_key_required=config.auth == "api_key")
+        self.web.publish(
+            api_url=self.api.url,
+            api_key_required=config.auth == "api_key",
+            log_retention=log_retention,
+        )
 
         CfnOutput(self, "ApiUrl", value=self.api.url)
         CfnOutput(self, "WebUrl", value=self.web.origin)

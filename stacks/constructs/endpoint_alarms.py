@@ -1,5 +1,8 @@
 """CloudWatch alarms for one SageMaker endpoint variant.
 
+Descriptions start with a severity: SEV1 (callers see failures), SEV2 (callers wait),
+SEV3 (a trend to watch).
+
 The CDK has no L2 for SageMaker endpoints and so no metrics helpers: this construct
 names the metrics once (namespace, dimensions, statistics, units) and builds the alarms
 an on-call engineer needs. It is used twice: by the serving stack, whose blue/green
@@ -50,7 +53,7 @@ class SageMakerEndpointAlarms(Construct):
         self.invocation_5xx = self.metric("Invocation5XXErrors", "Sum").create_alarm(
             self,
             "Invocation5xx",
-            alarm_description=f"{endpoint_name}: the model container answered 5xx",
+            alarm_description=f"SEV1: {endpoint_name}: the model container answered 5xx",
             threshold=thresholds.invocation_5xx_errors,
             comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
             evaluation_periods=1,
@@ -60,7 +63,7 @@ class SageMakerEndpointAlarms(Construct):
         self.model_latency = self.metric("ModelLatency", "p99").create_alarm(
             self,
             "ModelLatencyP99",
-            alarm_description=f"{endpoint_name}: p99 time inside the model container is high",
+            alarm_description=f"SEV2: {endpoint_name}: p99 time inside the model is high",
             threshold=thresholds.model_latency_p99_ms * _MICROSECONDS_PER_MS,
             comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
             evaluation_periods=evaluation,
@@ -69,7 +72,7 @@ class SageMakerEndpointAlarms(Construct):
         self.overhead_latency = self.metric("OverheadLatency", "p99").create_alarm(
             self,
             "OverheadLatencyP99",
-            alarm_description=f"{endpoint_name}: p99 SageMaker overhead around the model is high",
+            alarm_description=f"SEV3: {endpoint_name}: p99 SageMaker overhead is high",
             threshold=thresholds.overhead_latency_p99_ms * _MICROSECONDS_PER_MS,
             comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
             evaluation_periods=evaluation,
@@ -81,7 +84,7 @@ class SageMakerEndpointAlarms(Construct):
             self.cold_starts = self.metric("ModelSetupTime", "SampleCount").create_alarm(
                 self,
                 "ColdStarts",
-                alarm_description=f"{endpoint_name}: many serverless cold starts; "
+                alarm_description=f"SEV3: {endpoint_name}: many serverless cold starts; "
                 "consider provisioned concurrency",
                 threshold=thresholds.cold_starts,
                 comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,

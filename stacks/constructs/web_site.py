@@ -6,6 +6,7 @@ from pathlib import Path
 
 from aws_cdk import aws_cloudfront as cloudfront
 from aws_cdk import aws_cloudfront_origins as origins
+from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_s3_deployment as s3_deployment
 from constructs import Construct
@@ -66,7 +67,9 @@ class WebSite(Construct):
         )
         self.origin = f"https://{self.distribution.distribution_domain_name}"
 
-    def publish(self, *, api_url: str, api_key_required: bool) -> None:
+    def publish(
+        self, *, api_url: str, api_key_required: bool, log_retention: logs.RetentionDays
+    ) -> None:
         """Upload the page with a config.js that points it at the deployed API."""
         config_js = (
             "// Written at deploy time by the serving stack.\n"
@@ -87,4 +90,5 @@ class WebSite(Construct):
             distribution=self.distribution,
             distribution_paths=["/*"],
             prune=True,
+            log_group=logs.LogGroup(self, "PublishLogs", retention=log_retention),
         )
