@@ -106,7 +106,7 @@ def build_platform(app: cdk.App, config: StageConfig) -> Platform:
         key=data_lake.key,
         models_bucket=data_lake.models_bucket,
         access_logs_bucket=data_lake.access_logs_bucket,
-        image=ml.image,
+        sklearn_framework_version=config.training.sklearn_framework_version,
         alarm_thresholds=EndpointAlarmThresholds(
             invocation_5xx_errors=thresholds.endpoint_5xx_errors,
             model_latency_p99_ms=thresholds.endpoint_model_latency_p99_ms,

@@ -77,13 +77,15 @@ class ServingStack(Stack):
         key: kms.IKey,
         models_bucket: s3.IBucket,
         access_logs_bucket: s3.IBucket,
-        image: SklearnImage,
+        sklearn_framework_version: str,
         alarm_thresholds: EndpointAlarmThresholds,
         log_retention: logs.RetentionDays,
         retain_data: bool,
         **kwargs,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
+        # The same image family the training job used, resolved in this stack's region.
+        image = SklearnImage(self, "SklearnImage", version=sklearn_framework_version)
 
         model_role = iam.Role(
             self,
