@@ -20,6 +20,10 @@ export PYSPARK_PYTHON := $(abspath $(PY))
 
 .PHONY: help install system-deps synth test lint format demo etl train model serve bench cost clean
 
+# The sample ships in both raw layouts; the demo cleans the CSV one.
+ETL_INPUT ?= data/sample/reviews.csv
+IMDB ?= ../shared/datasets/imdb
+
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
 
@@ -48,8 +52,14 @@ system-deps: ## Install Java 17 and Chromium from Debian if missing (needs root)
 install: $(VENV)/.installed node_modules/.installed system-deps ## Create .venv and node_modules from the pinned files
 
 # --- infrastructure -----------------------------------------------------------------
-synth: install ## Synthesise every stack of STAGE (dev|prod) with cdk-nag
+# The serving stack uploads the locally trained bootstrap model, so synth needs it.
+synth: install $(BUILD)/model/model.tar.gz ## Synthesise every stack of STAGE (dev|prod) with cdk-nag
 	$(NPX) cdk synth --quiet -c stage=$(STAGE) -o cdk.out/$(STAGE)
+
+cost: install $(BUILD)/model/model.tar.gz ## Estimated monthly cost of both stages from their templates
+	$(NPX) cdk synth --quiet -c stage=dev -o cdk.out/dev
+	$(NPX) cdk synth --quiet -c stage=prod -o cdk.out/prod
+	$(PY) cost/estimate.py cdk.out/dev cdk.out/prod
 
 lint: install ## ruff lint + format check
 	$(VENV)/bin/ruff check .
@@ -59,13 +69,46 @@ format: install ## Apply ruff formatting and safe fixes
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
-test: install lint ## Lint, synthesise both stages (nag + cfn-lint) and run every test
+test: install lint $(BUILD)/model/model.tar.gz ## Lint, synthesise both stages (nag + cfn-lint), run every test
 	$(PY) -m pytest
 
 # --- the local twins ----------------------------------------------------------------
-demo: install ## Synthesise the dev stage and run the whole pipeline locally
+etl: install ## Local Glue twin: clean ETL_INPUT into build/etl (processed, quarantine, curated)
+	$(PY) glue_jobs/clean_reviews.py --local --input $(ETL_INPUT) --output $(BUILD)/etl
+
+# Trains on DATA when given (e.g. DATA=../shared/datasets/imdb), else on the ETL output.
+train: install ## Local SageMaker twin: train.py through SM_* on build/etl/curated (or DATA=...)
+	@if [ -n "$(DATA)" ]; then \
+	  $(PY) training/run_local.py --data $(DATA) --output $(BUILD)/model; \
+	else \
+	  $(MAKE) --no-print-directory etl && \
+	  $(PY) training/run_local.py --data $(BUILD)/etl/curated --output $(BUILD)/model; \
+	fi
+
+$(BUILD)/model/model.tar.gz:
+	$(MAKE) --no-print-directory train
+
+model: install ## Train the bootstrap model the serving stack deploys (build/model/model.tar.gz)
+	$(MAKE) --no-print-directory train
+
+serve: install $(BUILD)/model/model.tar.gz ## Local API + web page on 127.0.0.1:$$PORT via the Lambda handler
+	PORT=$(PORT) $(PY) local/serve.py --model-dir $(BUILD)/model/model
+
+demo: install ## Synthesise dev, then ETL -> train -> predict through the handler, all locally
+	@echo "== 1/4 local ETL on the sample (Glue twin) =="
+	$(PY) glue_jobs/clean_reviews.py --local --input $(ETL_INPUT) --output $(BUILD)/etl
+	@echo "== 2/4 training through the SageMaker script-mode contract =="
+	$(PY) training/run_local.py --data $(BUILD)/etl/curated --output $(BUILD)/model
+	@echo "== 3/4 cdk synth of every dev stack, with cdk-nag =="
 	$(NPX) cdk synth --quiet -c stage=dev -o cdk.out/dev
 	$(PY) scripts/synth_summary.py cdk.out/dev
+	@echo "== 4/4 predictions through the Lambda handler and the local model =="
+	$(PY) local/predict_demo.py --model-dir $(BUILD)/model/model
+
+bench: install ## Benchmarks on the real IMDb data (IMDB=path): ETL, training, serving
+	$(PY) bench/etl.py --data $(IMDB)
+	$(PY) bench/train.py --data $(IMDB)
+	$(PY) bench/serve.py
 
 clean: ## Remove build output, synth output and caches (keeps .venv and node_modules)
 	rm -rf $(BUILD) cdk.out .pytest_cache .ruff_cache .hypothesis spark-warehouse metastore_db derby.log
