@@ -94,11 +94,18 @@ def test_predict_over_http_uses_the_trained_model(server):
     status, headers, body = post_json(server, {"reviews": reviews})
     assert status == 200
     assert headers["Access-Control-Allow-Origin"] == server.base_url
-    assert len(body["predictions"]) == 2
     assert body["model"].startswith("local-")
-    for prediction in body["predictions"]:
-        assert prediction["label"] in {"positive", "negative"}
-        assert 0.0 <= prediction["score"] <= 1.0
+    assert [p["label"] for p in body["predictions"]] == ["positive", "negative"]
+    # The score is the probability of the label given, so never below one half.
+    assert all(0.5 <= p["score"] <= 1.0 for p in body["predictions"])
+
+
+def test_markup_only_review_is_rejected_by_the_model_as_400(server):
+    """The handler passes it on (it has visible characters); the model's input_fn refuses it."""
+    status, _, body = post_json(server, {"reviews": ["Fine.", "<br /><br />"]})
+    assert status == 400
+    assert body["error"]["code"] == "rejected_by_model"
+    assert "review 1" in body["error"]["message"]
 
 
 def test_handler_errors_pass_through_http_as_json(server):

@@ -1,0 +1,176 @@
+"""The SageMaker endpoint's local twin: the serving functions of `inference.py`, in process.
+
+`LocalRuntime` answers `invoke_endpoint` and `describe_endpoint` the way boto3's
+sagemaker-runtime and sagemaker clients do, so `lambda/predict/handler.py` runs
+unchanged against a locally trained model. It loads the model directory exactly as the
+scikit-learn serving container does: the entry point from `<model_dir>/code/inference.py`
+(with that folder on the import path, for the helpers shipped next to it), then
+``model_fn(model_dir)`` once, then ``input_fn`` -> ``predict_fn`` -> ``output_fn`` per call.
+
+Errors come back as botocore `ClientError`s shaped like SageMaker's: a typed input error
+from ``input_fn`` (a ValueError) is a ``ModelError`` with ``OriginalStatusCode`` 400, any
+other failure inside the model a ``ModelError`` with 500, and an unknown endpoint name a
+``ValidationError`` "... not found", so the handler's error mapping is exercised locally.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import io
+import sys
+import threading
+import traceback
+from datetime import UTC, datetime
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from botocore.exceptions import ClientError
+from botocore.response import StreamingBody
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_MODEL_DIR = REPO_ROOT / "build" / "model" / "model"
+DEFAULT_ENDPOINT_NAME = "local-endpoint"
+VARIANT_NAME = "AllTraffic"
+_ACCOUNT = "000000000000"
+_REGION = "local"
+
+_load_lock = threading.Lock()
+
+
+def _client_error(
+    operation: str, code: str, message: str, http_status: int, **modeled: Any
+) -> ClientError:
+    """A ClientError as botocore parses it, modeled fields (OriginalStatusCode...) on top."""
+    response: dict[str, Any] = {
+        "Error": {"Code": code, "Message": message},
+        "ResponseMetadata": {"HTTPStatusCode": http_status, "HTTPHeaders": {}},
+    }
+    response.update(modeled)
+    return ClientError(response, operation)
+
+
+def load_inference_module(model_dir: Path) -> ModuleType:
+    """Import the serving entry point shipped with the model, as the container would.
+
+    It is imported under a private module name so that it never collides with the
+    `inference` module of the source tree (tests put `training/` on sys.path too).
+    """
+    code_dir = model_dir / "code"
+    entry = code_dir / "inference.py"
+    if not entry.is_file():
+        raise FileNotFoundError(
+            f"{entry} not found: train a model first (make train, or training/run_local.py)"
+        )
+    with _load_lock:
+        if str(code_dir) not in sys.path:
+            # Helpers packed next to the entry point (text_normalization.py) import by name.
+            sys.path.insert(0, str(code_dir))
+        spec = importlib.util.spec_from_file_location("_local_endpoint_inference", entry)
+        if spec is None or spec.loader is None:
+            raise ImportError(f"cannot import {entry}")
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+    for name in ("model_fn", "input_fn", "predict_fn", "output_fn"):
+        if not callable(getattr(module, name, None)):
+            raise ImportError(f"{entry} defines no {name}()")
+    return module
+
+
+def _input_error_status(err: BaseException) -> int:
+    """HTTP status the serving container would give an input error (415 or 400)."""
+    for attribute in ("http_status", "status_code", "status"):
+        value = getattr(err, attribute, None)
+        if isinstance(value, int) and 400 <= value < 500:
+            return value
+    return 400
+
+
+class LocalRuntime:
+    """A boto3-shaped sagemaker-runtime *and* sagemaker client over an in-process model."""
+
+    def __init__(
+        self, model_dir: Path | str = DEFAULT_MODEL_DIR, endpoint_name: str = DEFAULT_ENDPOINT_NAME
+    ) -> None:
+        self.model_dir = Path(model_dir).resolve()
+        self.endpoint_name = endpoint_name
+        self.inference = load_inference_module(self.model_dir)
+        self.model = self.inference.model_fn(str(self.model_dir))
+
+    @property
+    def model_version(self) -> str:
+        """A version label for answers: when the model artefact was written."""
+        artefacts = sorted(self.model_dir.glob("*.joblib")) or [self.model_dir]
+        written = datetime.fromtimestamp(artefacts[0].stat().st_mtime, tz=UTC)
+        return "local-" + written.strftime("%Y%m%dT%H%MZ")
+
+    def _check_endpoint(self, operation: str, name: str) -> None:
+        if name != self.endpoint_name:
+            raise _client_error(
+                operation,
+                "ValidationError",
+                f"Endpoint {name} of account {_ACCOUNT} not found.",
+                400,
+            )
+
+    def invoke_endpoint(
+        self,
+        *,
+        EndpointName: str,  # noqa: N803 (boto3's parameter names)
+        Body: bytes | str,  # noqa: N803
+        ContentType: str = "application/json",  # noqa: N803
+        Accept: str = "application/json",  # noqa: N803
+        **_: Any,
+    ) -> dict[str, Any]:
+        self._check_endpoint("InvokeEndpoint", EndpointName)
+        # The container hands input_fn the raw request bytes.
+        body = Body.encode("utf-8") if isinstance(Body, str) else bytes(Body)
+        try:
+            data = self.inference.input_fn(body, ContentType)
+        except ValueError as err:
+            status = _input_error_status(err)
+            raise _client_error(
+                "InvokeEndpoint",
+                "ModelError",
+                f'Received client error ({status}) from primary with message "{err}". '
+                "See the local server log for more information.",
+                424,
+                OriginalStatusCode=status,
+                OriginalMessage=str(err),
+            ) from err
+        try:
+            prediction = self.inference.predict_fn(data, self.model)
+            answer = self.inference.output_fn(prediction, Accept)
+        except Exception as err:
+            # The container answers 500 with the traceback as text; keep that shape.
+            raise _client_error(
+                "InvokeEndpoint",
+                "ModelError",
+                "Received server error (500) from primary. "
+                "See the local server log for more information.",
+                424,
+                OriginalStatusCode=500,
+                OriginalMessage=traceback.format_exc(),
+            ) from err
+        content_type = Accept
+        if isinstance(answer, tuple):
+            # output_fn may return (payload, content type), as the container allows.
+            answer, content_type = answer[0], answer[1]
+        payload = answer.encode("utf-8") if isinstance(answer, str) else bytes(answer)
+        return {
+            "Body": StreamingBody(io.BytesIO(payload), len(payload)),
+            "ContentType": content_type,
+            "InvokedProductionVariant": VARIANT_NAME,
+            "ResponseMetadata": {"HTTPStatusCode": 200, "HTTPHeaders": {}},
+        }
+
+    def describe_endpoint(self, *, EndpointName: str) -> dict[str, Any]:  # noqa: N803
+        self._check_endpoint("DescribeEndpoint", EndpointName)
+        return {
+            "EndpointName": self.endpoint_name,
+            "EndpointArn": f"arn:aws:sagemaker:{_REGION}:{_ACCOUNT}:endpoint/{self.endpoint_name}",
+            "EndpointConfigName": f"{self.endpoint_name}-config",
+            "EndpointStatus": "InService",
+            "ProductionVariants": [{"VariantName": VARIANT_NAME, "CurrentWeight": 1.0}],
+            "ResponseMetadata": {"HTTPStatusCode": 200, "HTTPHeaders": {}},
+        }
