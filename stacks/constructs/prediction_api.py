@@ -34,25 +34,23 @@ _GATEWAY_ERRORS = {
 }
 
 
-def predict_request_schema(max_reviews: int, max_review_chars: int) -> apigw.JsonSchema:
-    """The JSON shape API Gateway checks before the Lambda is billed for a request."""
-    review = apigw.JsonSchema(
-        type=apigw.JsonSchemaType.STRING,
-        min_length=1,
-        max_length=max_review_chars,
-        pattern=r"\S",
-    )
+def predict_request_schema() -> apigw.JsonSchema:
+    """The body's shape, checked before the Lambda is billed for a request.
+
+    Only structure: an object with a string `review` or an array of strings `reviews`.
+    Emptiness, lengths and counts stay with the Lambda, which answers them with its
+    precise codes (`empty_review`, 413 `review_too_long`, `too_many_reviews`), so the
+    API's contract is the same in the cloud as in the local twin.
+    """
     return apigw.JsonSchema(
         schema=apigw.JsonSchemaVersion.DRAFT4,
         title="PredictRequest",
         type=apigw.JsonSchemaType.OBJECT,
         properties={
-            "review": review,
+            "review": apigw.JsonSchema(type=apigw.JsonSchemaType.STRING),
             "reviews": apigw.JsonSchema(
                 type=apigw.JsonSchemaType.ARRAY,
-                min_items=1,
-                max_items=max_reviews,
-                items=review,
+                items=apigw.JsonSchema(type=apigw.JsonSchemaType.STRING),
             ),
         },
         one_of=[

@@ -171,9 +171,12 @@ def test_predict_requires_a_key_and_a_valid_body(dev):
     assert validator["ValidateRequestBody"] is True
     model = _only(template, "AWS::ApiGateway::Model")["Properties"]
     schema = model["Schema"]
-    assert schema["properties"]["reviews"]["maxItems"] == dev.config.serving.max_reviews_per_request
-    assert schema["properties"]["review"]["maxLength"] == dev.config.serving.max_review_chars
+    assert schema["properties"]["reviews"] == {"type": "array", "items": {"type": "string"}}
+    assert schema["properties"]["review"] == {"type": "string"}
+    assert schema["oneOf"] == [{"required": ["review"]}, {"required": ["reviews"]}]
     assert schema["additionalProperties"] is False
+    # limits stay with the Lambda so it can answer 413 / too_many_reviews itself
+    assert "maxItems" not in schema["properties"]["reviews"]
     get = template.find_resources("AWS::ApiGateway::Method", {"Properties": {"HttpMethod": "GET"}})
     assert all(m["Properties"]["ApiKeyRequired"] is True for m in get.values())
 
