@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
+import typing
+from pathlib import Path
 
 import aws_cdk as cdk
 import pytest
@@ -59,3 +61,41 @@ def test_model_package_arn_from_the_command_line_reaches_serving():
     arn = "arn:aws:sagemaker:eu-west-1:111122223333:model-package/reviews/3"
     app = cdk.App(context={**cdk_app.cdk_json_context(), "model_package_arn": arn})
     assert cdk_app.read_stage_config(app).serving.model_package_arn == arn
+
+
+def _leaf_keys(cls, prefix: str = "") -> list[str]:
+    keys = []
+    for field in dataclasses.fields(cls):
+        hint = typing.get_type_hints(cls)[field.name]
+        if dataclasses.is_dataclass(hint):
+            keys += _leaf_keys(hint, f"{prefix}{field.name}.")
+        else:
+            keys.append(f"{prefix}{field.name}")
+    return keys
+
+
+def test_readme_configuration_reference_names_every_key():
+    from stacks.config import StageConfig
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    reference = readme.split("## Configuration reference", 1)[1]
+    missing = []
+    for key in _leaf_keys(StageConfig):
+        if key in {"project", "stage"}:
+            continue
+        leaf = key.rsplit(".", 1)[-1]
+        section = key.split(".", 1)[0]
+        if (
+            section == "data_lake"
+            and ".lifecycle." in f".{key}."
+            and leaf
+            in {
+                "infrequent_access_days",
+                "glacier_days",
+                "expire_days",
+            }
+        ):
+            continue  # documented once for every layer
+        if f"`{key}`" not in reference and leaf not in reference:
+            missing.append(key)
+    assert missing == []
