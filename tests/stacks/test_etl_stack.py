@@ -154,3 +154,12 @@ def test_job_log_group_is_encrypted_and_expires(synthesised):
         log_group = _only(stage.template("etl"), "AWS::Logs::LogGroup")["Properties"]
         assert log_group["RetentionInDays"] == stage.config.monitoring.log_retention_days
         assert "DataKey" in _text(log_group["KmsKeyId"])
+
+
+def test_stack_passes_exactly_the_arguments_the_job_reads(dev):
+    from clean_reviews import GLUE_OPTIONAL, GLUE_REQUIRED
+
+    args = _only(dev.template("etl"), "AWS::Glue::Job")["Properties"]["DefaultArguments"]
+    ours = {name[2:] for name in args if not name[2:3].isupper() and "-" not in name[2:]}
+    assert set(GLUE_REQUIRED) - {"JOB_NAME"} <= ours
+    assert ours <= set(GLUE_REQUIRED) | set(GLUE_OPTIONAL)
