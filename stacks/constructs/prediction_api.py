@@ -136,7 +136,7 @@ class PredictionApi(Construct):
         request_model = self.api.add_model(
             "PredictRequest",
             content_type="application/json",
-            schema=predict_request_schema(config.max_reviews_per_request, config.max_review_chars),
+            schema=predict_request_schema(),
         )
         integration = apigw.LambdaIntegration(function, proxy=True)
         self.predict_method = self.api.root.add_resource("predict").add_method(
