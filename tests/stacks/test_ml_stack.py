@@ -6,7 +6,7 @@ import json
 import re
 
 import pytest
-from conftest import state_machine_definition
+from synth_support import state_machine_definition
 
 from stacks.constructs.training_pipeline import GATE_METRIC
 

@@ -109,7 +109,7 @@ def test_bootstrap_model_serves_inference_py_from_the_sklearn_image(dev):
 
 
 def test_a_model_package_replaces_the_bootstrap_artifact(tmp_path_factory):
-    from conftest import synthesise
+    from synth_support import synthesise
 
     arn = "arn:aws:sagemaker:eu-west-1:111122223333:model-package/reviews-dev-ml-sentiment/7"
     stage = synthesise("dev", tmp_path_factory.mktemp("cdk-package"), model_package_arn=arn)
