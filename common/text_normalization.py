@@ -17,10 +17,11 @@ import unicodedata
 _TAG = re.compile(r"<[^<>]{0,200}>")
 # Zero-width characters join or hide nothing a reader sees: drop them.
 _ZERO_WIDTH = re.compile(r"[\u200b\u200c\u200d\u2060\ufeff]")
-# Any run of Unicode whitespace (NFKC has already turned no-break spaces into spaces).
-_WHITESPACE = re.compile(r"\s+")
 # C0/C1 control characters other than whitespace carry no meaning in a review.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+# One scan decides whether either substitution above is needed; most reviews hold
+# neither, and two full regex passes per review cost more than the rest combined.
+_ODD = re.compile(r"[\u200b\u200c\u200d\u2060\ufeff\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 
 def normalize_text(text: str | None) -> str:
@@ -38,6 +39,10 @@ def normalize_text(text: str | None) -> str:
     cleaned = html.unescape(cleaned)
     cleaned = _TAG.sub(" ", cleaned)
     cleaned = unicodedata.normalize("NFKC", cleaned)
-    cleaned = _ZERO_WIDTH.sub("", cleaned)
-    cleaned = _CONTROL.sub(" ", cleaned)
-    return _WHITESPACE.sub(" ", cleaned).strip()
+    if _ODD.search(cleaned):
+        cleaned = _ZERO_WIDTH.sub("", cleaned)
+        cleaned = _CONTROL.sub(" ", cleaned)
+    # str.split() splits on exactly the characters regex \s matches (str.isspace), so this
+    # collapses every whitespace run to one space and strips the ends, several times
+    # faster than re.sub(r"\s+", " ", ...) on review-length text.
+    return " ".join(cleaned.split())

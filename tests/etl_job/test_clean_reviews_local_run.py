@@ -87,11 +87,11 @@ def test_sample_csv_summary_balances_and_names_every_reason(csv_run):
     assert summary["duplicates_with_conflicting_label"] == 1
     assert summary["passed"] is True
     assert summary["quarantine_share"] < summary["thresholds"]["max_quarantine_share"]
-    # 150 clean reviews per label, no original split: 20 % test, 10 % validation per label
+    # 150 clean reviews per label, no original split: 10 % test, 10 % validation per label
     assert summary["channels"] == {
-        "train": {"rows": 210, "negative": 105, "positive": 105},
+        "train": {"rows": 240, "negative": 120, "positive": 120},
         "validation": {"rows": 30, "negative": 15, "positive": 15},
-        "test": {"rows": 60, "negative": 30, "positive": 30},
+        "test": {"rows": 30, "negative": 15, "positive": 15},
     }
     assert summary["label_balance"] == {"positive": 150, "negative": 150, "positive_share": 0.5}
     assert summary["source_splits"] == {
@@ -178,30 +178,6 @@ def test_sample_is_learnable_by_bag_of_words(csv_run):
     assert predict("An awful, boring waste of time. I hated it.") == "negative"
 
 
-def test_aclimdb_sample_keeps_the_test_copy_of_a_duplicate(spark, tmp_path):
-    code, summary, _ = run_local("--input", str(SAMPLE / "aclImdb"), "--output", str(tmp_path))
-    assert code == 0
-    assert summary["input_format"] == "aclimdb"
-    assert (summary["input_rows"], summary["processed_rows"]) == (32, 30)
-    assert {k: v for k, v in summary["quarantined_by_reason"].items() if v} == {
-        "duplicate": 1,
-        "too_short": 1,
-    }
-    # the original test split stays whole; validation comes from train only
-    assert summary["channels"]["test"]["rows"] == 16
-    assert summary["channels"]["validation"] == {"rows": 2, "negative": 1, "positive": 1}
-    assert summary["channels"]["train"]["rows"] == 12
-
-    processed = pd.read_parquet(tmp_path / "processed")
-    quarantine = pd.read_parquet(tmp_path / "quarantine")
-    (duplicate,) = quarantine[quarantine["reason"] == "duplicate"].itertuples()
-    (kept,) = processed[processed["review_id"] == duplicate.review_id].itertuples()
-    assert (duplicate.source_split, kept.source_split, str(kept.split)) == ("train", "test", "test")
-    assert duplicate.source_file.endswith(f"/train/pos/5_{duplicate.rating}.txt")
-    assert set(processed["source_id"].astype(int)) <= set(range(8))
-    assert processed["rating"].between(1, 10).all()
-
-
 def test_too_much_quarantine_fails_after_writing_the_evidence(spark, tmp_path):
     code, summary, err = run_local(
         "--input",
@@ -254,7 +230,7 @@ def _fake_awsglue(spark, calls: dict) -> dict[str, ModuleType]:
     return modules
 
 
-def test_glue_main_runs_the_same_job_and_commits(spark, tmp_path, monkeypatch):
+def test_glue_main_runs_the_job_on_the_aclimdb_sample_and_commits(spark, tmp_path, monkeypatch):
     calls: dict = {}
     for name, module in _fake_awsglue(spark, calls).items():
         monkeypatch.setitem(sys.modules, name, module)
@@ -274,20 +250,42 @@ def test_glue_main_runs_the_same_job_and_commits(spark, tmp_path, monkeypatch):
         str(tmp_path / "curated"),
         "--summary_path",
         str(tmp_path / "summary" / "summary.json"),
-        "--min_chars",
-        "5",
+        "--max_chars",
+        "15000",
     ]
     with contextlib.redirect_stdout(io.StringIO()):
         main(argv)
     assert calls["commits"] == 1
     assert calls["init"][0] == "clean-reviews"
     summary = json.loads((tmp_path / "summary" / "summary.json").read_text())
-    # min_chars 5 keeps "Dull. Avoid." (12 characters): only the duplicate is quarantined
-    assert summary["thresholds"]["min_chars"] == 5
-    assert summary["quarantined_rows"] == 1
-    assert set(REASONS) == set(summary["quarantined_by_reason"])
+    assert summary["thresholds"]["max_chars"] == 15000  # optional arguments reach the job
+    assert set(summary["quarantined_by_reason"]) == set(REASONS)
+
+    assert summary["input_format"] == "aclimdb"
+    assert (summary["input_rows"], summary["processed_rows"]) == (32, 30)
+    assert {k: v for k, v in summary["quarantined_by_reason"].items() if v} == {
+        "duplicate": 1,
+        "too_short": 1,
+    }
+    # the original test split stays whole; validation comes from train only
+    assert summary["channels"]["test"]["rows"] == 16
+    assert summary["channels"]["validation"] == {"rows": 2, "negative": 1, "positive": 1}
+    assert summary["channels"]["train"]["rows"] == 12
     for channel in CHANNELS:
-        assert list((tmp_path / "curated" / channel).glob("*.csv.gz"))
+        assert (
+            len(read_curated(tmp_path / "curated" / channel)[1])
+            == (summary["channels"][channel]["rows"])
+        )
+
+    processed = pd.read_parquet(tmp_path / "processed")
+    quarantine = pd.read_parquet(tmp_path / "quarantine")
+    (duplicate,) = quarantine[quarantine["reason"] == "duplicate"].itertuples()
+    (kept,) = processed[processed["review_id"] == duplicate.review_id].itertuples()
+    # the same text in train and test: the test copy is kept, in the test channel
+    assert (duplicate.source_split, kept.source_split, str(kept.split)) == ("train", "test", "test")
+    assert duplicate.source_file.endswith(f"/train/pos/5_{duplicate.rating}.txt")
+    assert set(processed["source_id"].astype(int)) <= set(range(8))
+    assert processed["rating"].between(1, 10).all()
 
 
 def test_make_sample_reproduces_the_committed_sample(tmp_path):
