@@ -57,6 +57,8 @@ class EtlConfig:
     trigger: Literal["on_upload", "schedule"]
     schedule: str
     job_bookmarks: bool
+    # CSV files named train*/test* keep their original split (IMDb's own train/test).
+    split_from_filename: bool
     min_chars: int
     max_chars: int
     validation_percent: int

@@ -154,6 +154,7 @@ class EtlStack(Stack):
                 "--quarantine_path": quarantine_uri,
                 "--summary_path": self.summary_uri,
                 "--input_format": "auto",
+                "--split_from_filename": str(config.split_from_filename).lower(),
                 "--min_chars": str(config.min_chars),
                 "--max_chars": str(config.max_chars),
                 "--validation_percent": str(config.validation_percent),

@@ -58,6 +58,7 @@ def test_job_arguments_point_at_the_layers_and_carry_the_thresholds(dev):
     assert args["--max_chars"] == str(etl.max_chars)
     assert args["--validation_percent"] == str(etl.validation_percent)
     assert args["--job-bookmark-option"] == "job-bookmark-disable"
+    assert args["--split_from_filename"] == "true"
     # Glue switches metrics on by the argument's presence.
     assert "--enable-metrics" in args
     assert args["--enable-continuous-cloudwatch-log"] == "true"
