@@ -51,6 +51,9 @@ _ROLE_WILDCARDS = {
     r":training-job/sentiment-\*$": (
         "The pipeline names each training job sentiment-<uuid> at run time."
     ),
+    r":hyper-parameter-tuning-job/sentiment-\*$": (
+        "The optional tuning step names each tuning job sentiment-<id> at run time."
+    ),
     r":model-package/.*/\*$": (
         "Package versions are numbered by the Model Registry when the pipeline registers."
     ),

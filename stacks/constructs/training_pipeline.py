@@ -22,11 +22,21 @@ from aws_cdk import aws_stepfunctions_tasks as tasks
 from constructs import Construct
 
 from stacks.config import TrainingConfig
+from training.train import METRIC_DEFINITIONS
 
-# The one metric the training job reports to SageMaker and the gate reads. train.py
-# prints `validation:accuracy=0.9231`; tests hold the script to this regex.
-GATE_METRIC = {"Name": "validation:accuracy", "Regex": r"validation:accuracy=([0-9]*\.?[0-9]+)"}
+# The one metric the training job reports to SageMaker and the gate reads: train.py keeps
+# validation accuracy first. A single definition keeps FinalMetricDataList[0] unambiguous.
+GATE_METRIC = METRIC_DEFINITIONS[0]
 TRAINING_CHANNELS = ("train", "validation", "test")
+# Searched by the optional tuning step (train.py's hyperparameters; the defaults came
+# from cross-validation on IMDb train).
+TUNING_RANGES = {
+    "ContinuousParameterRanges": [
+        {"Name": "word-c", "MinValue": "4", "MaxValue": "512", "ScalingType": "Logarithmic"},
+        {"Name": "char-c", "MinValue": "4", "MaxValue": "512", "ScalingType": "Logarithmic"},
+        {"Name": "word-weight", "MinValue": "0.3", "MaxValue": "0.7", "ScalingType": "Linear"},
+    ]
+}
 
 
 @dataclass(frozen=True)
@@ -169,10 +179,25 @@ class TrainingPipeline(Construct):
         name_job = sfn.Pass(
             self,
             "NameTrainingJob",
-            parameters={"name": sfn.JsonPath.format("sentiment-{}", sfn.JsonPath.uuid())},
+            parameters={
+                "name": sfn.JsonPath.format("sentiment-{}", sfn.JsonPath.uuid()),
+                # Tuning job names are limited to 32 characters.
+                "tuning_name": sfn.JsonPath.format(
+                    "sentiment-{}",
+                    sfn.JsonPath.array_get_item(
+                        sfn.JsonPath.string_split(sfn.JsonPath.uuid(), "-"), 0
+                    ),
+                ),
+            },
             result_path="$.job",
         )
-        train = guarded(self._training_state(config, inputs, sagemaker_role, key))
+        definition = self._job_definition(config, inputs, sagemaker_role, key)
+        if config.tuning_enabled:
+            train = guarded(self._tuning_state(config, definition)).next(
+                guarded(self._best_job_state())
+            )
+        else:
+            train = guarded(self._training_state(definition))
 
         register = guarded(
             tasks.CallAwsService(
@@ -300,20 +325,16 @@ class TrainingPipeline(Construct):
                 destination=log_group, level=sfn.LogLevel.ALL, include_execution_data=True
             ),
         )
-        self._grant_training(sagemaker_role)
+        self._grant_training(sagemaker_role, tuning=config.tuning_enabled)
 
-    def _training_state(
+    def _job_definition(
         self,
         config: TrainingConfig,
         inputs: TrainingInputs,
         role: iam.IRole,
         key: kms.IKey,
-    ) -> sfn.CustomState:
-        """createTrainingJob.sync with managed spot and checkpoints.
-
-        The CDK's SageMakerCreateTrainingJob task has no spot or checkpoint settings,
-        hence a CustomState with the API's own parameters.
-        """
+    ) -> dict:
+        """CreateTrainingJob parameters shared by plain training and tuning."""
         # Script-mode hyperparameters are JSON-encoded, as the SageMaker SDK sends them.
         hyperparameters = {
             "sagemaker_program": json.dumps("train.py"),
@@ -324,8 +345,7 @@ class TrainingPipeline(Construct):
         stopping = {"MaxRuntimeInSeconds": config.max_runtime_seconds}
         if config.use_spot:
             stopping["MaxWaitTimeInSeconds"] = config.max_wait_seconds
-        parameters = {
-            "TrainingJobName.$": "$.job.name",
+        definition = {
             "RoleArn": role.role_arn,
             "AlgorithmSpecification": {
                 "TrainingImage": inputs.training_image,
@@ -361,37 +381,93 @@ class TrainingPipeline(Construct):
             "Environment": {"PYTHONUNBUFFERED": "1"},
         }
         if config.use_spot:
-            # A reclaimed spot instance resumes from here instead of starting over.
-            parameters["CheckpointConfig"] = {
+            # A reclaimed spot instance resumes with /opt/ml/checkpoints restored from here.
+            definition["CheckpointConfig"] = {
                 "S3Uri.$": f"States.Format('{inputs.checkpoint_uri}{{}}/', $.job.name)"
             }
-        state = sfn.CustomState(
+        return definition
+
+    def _training_state(self, definition: dict) -> sfn.CustomState:
+        """createTrainingJob.sync with managed spot and checkpoints.
+
+        The CDK's SageMakerCreateTrainingJob task has no spot or checkpoint settings,
+        hence a CustomState with the API's own parameters.
+        """
+        return sfn.CustomState(
             self,
             "TrainModel",
             state_json={
                 "Type": "Task",
                 "Resource": f"arn:{Aws.PARTITION}:states:::sagemaker:createTrainingJob.sync",
-                "Parameters": parameters,
-                "ResultSelector": {
-                    "name.$": "$.TrainingJobName",
-                    "model_data.$": "$.ModelArtifacts.S3ModelArtifacts",
-                    "accuracy.$": "$.FinalMetricDataList[0].Value",
-                    "billable_seconds.$": "$.BillableTimeInSeconds",
-                },
+                "Parameters": {"TrainingJobName.$": "$.job.name", **definition},
+                "ResultSelector": _TRAINING_RESULT,
                 "ResultPath": "$.training",
-                "Retry": [
-                    {
-                        "ErrorEquals": ["SageMaker.AmazonSageMakerException"],
-                        "IntervalSeconds": 60,
-                        "MaxAttempts": 2,
-                        "BackoffRate": 2.0,
-                    }
-                ],
+                "Retry": [_SAGEMAKER_RETRY],
             },
         )
-        return state
 
-    def _grant_training(self, sagemaker_role: iam.IRole) -> None:
+    def _tuning_state(self, config: TrainingConfig, definition: dict) -> sfn.CustomState:
+        """createHyperParameterTuningJob.sync: Bayesian search for validation accuracy."""
+        job = {k: v for k, v in definition.items() if k != "HyperParameters"}
+        job["StaticHyperParameters"] = definition["HyperParameters"]
+        if "CheckpointConfig" in job:
+            # Parallel trials must not share one checkpoint folder: one per tuning job,
+            # and SageMaker gives each trial its own subfolder.
+            job["CheckpointConfig"] = {
+                "S3Uri.$": job["CheckpointConfig"]["S3Uri.$"].replace(
+                    "$.job.name", "$.job.tuning_name"
+                )
+            }
+        return sfn.CustomState(
+            self,
+            "TuneModel",
+            state_json={
+                "Type": "Task",
+                "Resource": (
+                    f"arn:{Aws.PARTITION}:states:::sagemaker:createHyperParameterTuningJob.sync"
+                ),
+                "Parameters": {
+                    "HyperParameterTuningJobName.$": "$.job.tuning_name",
+                    "HyperParameterTuningJobConfig": {
+                        "Strategy": "Bayesian",
+                        "HyperParameterTuningJobObjective": {
+                            "Type": "Maximize",
+                            "MetricName": GATE_METRIC["Name"],
+                        },
+                        "ResourceLimits": {
+                            "MaxNumberOfTrainingJobs": config.tuning_max_jobs,
+                            "MaxParallelTrainingJobs": config.tuning_max_parallel_jobs,
+                        },
+                        "ParameterRanges": TUNING_RANGES,
+                    },
+                    "TrainingJobDefinition": job,
+                },
+                "ResultSelector": {"best_job.$": "$.BestTrainingJob.TrainingJobName"},
+                "ResultPath": "$.tuning",
+                "Retry": [_SAGEMAKER_RETRY],
+            },
+        )
+
+    def _best_job_state(self) -> tasks.CallAwsService:
+        """The best trial, in the same shape as a plain training result."""
+        return tasks.CallAwsService(
+            self,
+            "DescribeBestModel",
+            service="sagemaker",
+            action="describeTrainingJob",
+            parameters={"TrainingJobName": sfn.JsonPath.string_at("$.tuning.best_job")},
+            iam_resources=[
+                Stack.of(self).format_arn(
+                    service="sagemaker", resource="training-job", resource_name="sentiment-*"
+                )
+            ],
+            result_selector={
+                k[:-2]: sfn.JsonPath.string_at(v) for k, v in _TRAINING_RESULT.items()
+            },
+            result_path="$.training",
+        )
+
+    def _grant_training(self, sagemaker_role: iam.IRole, *, tuning: bool) -> None:
         """What a CustomState cannot add itself: the .sync integration's permissions."""
         stack = Stack.of(self)
         machine_role = self.state_machine.role
@@ -410,6 +486,25 @@ class TrainingPipeline(Construct):
                 ],
             )
         )
+        if tuning:
+            machine_role.add_to_principal_policy(
+                iam.PolicyStatement(
+                    actions=[
+                        "sagemaker:CreateHyperParameterTuningJob",
+                        "sagemaker:DescribeHyperParameterTuningJob",
+                        "sagemaker:StopHyperParameterTuningJob",
+                        "sagemaker:ListTrainingJobsForHyperParameterTuningJob",
+                        "sagemaker:AddTags",
+                    ],
+                    resources=[
+                        stack.format_arn(
+                            service="sagemaker",
+                            resource="hyper-parameter-tuning-job",
+                            resource_name="sentiment-*",
+                        )
+                    ],
+                )
+            )
         machine_role.add_to_principal_policy(
             iam.PolicyStatement(
                 actions=["events:PutTargets", "events:PutRule", "events:DescribeRule"],
@@ -417,8 +512,9 @@ class TrainingPipeline(Construct):
                     stack.format_arn(
                         service="events",
                         resource="rule",
-                        resource_name="StepFunctionsGetEventsForSageMakerTrainingJobsRule",
+                        resource_name=f"StepFunctionsGetEventsForSageMaker{kind}Rule",
                     )
+                    for kind in ("TrainingJobs", *(("TuningJobs",) if tuning else ()))
                 ],
             )
         )
@@ -429,6 +525,21 @@ class TrainingPipeline(Construct):
                 conditions={"StringEquals": {"iam:PassedToService": "sagemaker.amazonaws.com"}},
             )
         )
+
+
+# What the pipeline keeps of a DescribeTrainingJob answer, for the gate and the registry.
+_TRAINING_RESULT = {
+    "name.$": "$.TrainingJobName",
+    "model_data.$": "$.ModelArtifacts.S3ModelArtifacts",
+    "accuracy.$": "$.FinalMetricDataList[0].Value",
+    "billable_seconds.$": "$.BillableTimeInSeconds",
+}
+_SAGEMAKER_RETRY = {
+    "ErrorEquals": ["SageMaker.AmazonSageMakerException"],
+    "IntervalSeconds": 60,
+    "MaxAttempts": 2,
+    "BackoffRate": 2.0,
+}
 
 
 def serving_environment() -> Mapping[str, str]:

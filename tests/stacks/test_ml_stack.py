@@ -201,3 +201,38 @@ def test_dev_starts_on_raw_uploads_and_prod_on_a_schedule(dev, prod):
     schedules = [r["Properties"].get("ScheduleExpression") for r in prod_rules.values()]
     assert prod.config.training.schedule in schedules
     assert all(r["Properties"].get("EventPattern") is None for r in prod_rules.values())
+
+
+def test_tuning_switch_replaces_training_with_a_bayesian_search(tmp_path_factory, dev):
+    import copy
+
+    from synth_support import synthesise
+
+    import app as cdk_app
+
+    stages = copy.deepcopy(cdk_app.cdk_json_context()["stages"])
+    stages["dev"].setdefault("training", {})["tuning_enabled"] = True
+    tuned = synthesise("dev", tmp_path_factory.mktemp("cdk-tuning"), stages=stages)
+    states = state_machine_definition(tuned.template("ml"))["States"]
+    assert "TrainModel" not in states
+    tune = states["TuneModel"]
+    assert tune["Resource"].endswith(":states:::sagemaker:createHyperParameterTuningJob.sync")
+    config = tune["Parameters"]["HyperParameterTuningJobConfig"]
+    assert config["HyperParameterTuningJobObjective"] == {
+        "Type": "Maximize",
+        "MetricName": "validation:accuracy",
+    }
+    assert config["ResourceLimits"] == {
+        "MaxNumberOfTrainingJobs": tuned.config.training.tuning_max_jobs,
+        "MaxParallelTrainingJobs": tuned.config.training.tuning_max_parallel_jobs,
+    }
+    definition = tune["Parameters"]["TrainingJobDefinition"]
+    assert definition["EnableManagedSpotTraining"] is True
+    assert "$.job.tuning_name" in definition["CheckpointConfig"]["S3Uri.$"]
+    assert tune["Next"] == "DescribeBestModel"
+    assert states["DescribeBestModel"]["Next"] == "AccuracyGate"
+    assert states["DescribeBestModel"]["Catch"][0]["Next"] == "NotifyFailure"
+    tuned_policy = json.dumps(tuned.template("ml").find_resources("AWS::IAM::Policy"))
+    plain_policy = json.dumps(dev.template("ml").find_resources("AWS::IAM::Policy"))
+    assert "sagemaker:CreateHyperParameterTuningJob" in tuned_policy
+    assert "sagemaker:CreateHyperParameterTuningJob" not in plain_policy
