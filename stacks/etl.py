@@ -204,28 +204,21 @@ class EtlStack(Stack):
         processed_bucket.grant_read(self.quality_role, f"{PROCESSED_TABLE}/*")
         key.grant_decrypt(self.quality_role)
         _grant_glue_logs(self.quality_role, "data-quality")
+        _grant_catalog(
+            self.quality_role,
+            database,
+            table=PROCESSED_TABLE,
+            actions=["glue:GetDatabase", "glue:GetTable", "glue:GetPartitions"],
+        )
         self.quality_role.add_to_policy(
             iam.PolicyStatement(
-                actions=[
-                    "glue:GetDatabase",
-                    "glue:GetTable",
-                    "glue:GetPartitions",
-                    "glue:GetDataQualityRuleset",
-                    "glue:PublishDataQuality",
-                ],
+                actions=["glue:GetDataQualityRuleset", "glue:PublishDataQuality"],
                 resources=[
-                    Stack.of(self).format_arn(service="glue", resource="catalog"),
-                    database.database_arn,
-                    Stack.of(self).format_arn(
-                        service="glue",
-                        resource="table",
-                        resource_name=f"{database.database_name}/{PROCESSED_TABLE}",
-                    ),
                     Stack.of(self).format_arn(
                         service="glue",
                         resource="dataQualityRuleset",
                         resource_name=self.ruleset.ruleset_name,
-                    ),
+                    )
                 ],
             )
         )
@@ -261,34 +254,25 @@ class EtlStack(Stack):
             bucket.grant_read(role, f"{folder}/*")
         key.grant_decrypt(role)
         _grant_glue_logs(role, "crawlers")
-        # No grant_* exists for the Data Catalog: exactly the calls a crawler makes, on
-        # this database and its tables only.
-        role.add_to_policy(
-            iam.PolicyStatement(
-                actions=[
-                    "glue:GetDatabase",
-                    "glue:GetTable",
-                    "glue:GetTables",
-                    "glue:CreateTable",
-                    "glue:UpdateTable",
-                    "glue:GetPartition",
-                    "glue:GetPartitions",
-                    "glue:BatchGetPartition",
-                    "glue:CreatePartition",
-                    "glue:BatchCreatePartition",
-                    "glue:UpdatePartition",
-                    "glue:BatchUpdatePartition",
-                ],
-                resources=[
-                    Stack.of(self).format_arn(service="glue", resource="catalog"),
-                    database.database_arn,
-                    Stack.of(self).format_arn(
-                        service="glue",
-                        resource="table",
-                        resource_name=f"{database.database_name}/*",
-                    ),
-                ],
-            )
+        # Exactly the calls a crawler makes, on this database and its tables only.
+        _grant_catalog(
+            role,
+            database,
+            table="*",
+            actions=[
+                "glue:GetDatabase",
+                "glue:GetTable",
+                "glue:GetTables",
+                "glue:CreateTable",
+                "glue:UpdateTable",
+                "glue:GetPartition",
+                "glue:GetPartitions",
+                "glue:BatchGetPartition",
+                "glue:CreatePartition",
+                "glue:BatchCreatePartition",
+                "glue:UpdatePartition",
+                "glue:BatchUpdatePartition",
+            ],
         )
         crawler = glue.CfnCrawler(
             self,
@@ -361,6 +345,27 @@ def named_queries() -> dict[str, tuple[str, str]]:
             "GROUP BY reason ORDER BY row_count DESC;",
         ),
     }
+
+
+def _grant_catalog(
+    role: iam.Role, database: glue.IDatabase, *, table: str, actions: list[str]
+) -> None:
+    """No grant_* exists for the Data Catalog: the catalog, the database, its `table`."""
+    stack = Stack.of(role)
+    role.add_to_policy(
+        iam.PolicyStatement(
+            actions=actions,
+            resources=[
+                stack.format_arn(service="glue", resource="catalog"),
+                database.database_arn,
+                stack.format_arn(
+                    service="glue",
+                    resource="table",
+                    resource_name=f"{database.database_name}/{table}",
+                ),
+            ],
+        )
+    )
 
 
 def _grant_glue_logs(role: iam.Role, kind: str) -> None:
