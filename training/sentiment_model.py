@@ -5,9 +5,14 @@ joblib stores them by import path (``sentiment_model.NgramHasher``). The trainin
 this file into ``model_dir/code/`` so that the serving container can import it again.
 No lambdas or closures here: they cannot be pickled by reference.
 
-Recipe (chosen by 5-fold cross-validation on the IMDb train split, see ``bench/train.py``):
-two binarised NB-LR models, one on word 1-3 grams and one on character 2-5 grams, whose
-probabilities are averaged (NBSVM-style log-count ratios, Wang & Manning 2012).
+Recipe: two binarised NB-LR models (NBSVM-style log-count ratios, Wang & Manning 2012),
+one on word 1-3 grams (runs of word characters and single punctuation marks) and one on character
+2-5 grams, with probabilities averaged 0.8 / 0.2. Chosen by 5-fold cross-validation on the
+IMDb train split only, with folds grouped by movie (adjacent aclImdb ids are reviews of
+the same movie; random folds leak movie names and overstate accuracy by about 1.3 points):
+word C=64 (flat from 16 to 256), char C=8, min_df=3, alpha=1. Keeping punctuation tokens
+was worth +1.2 points over sklearn's default token pattern; 4-grams, other token patterns,
+SVM loss, NB interpolation and one joint word+char model gained nothing.
 """
 
 from __future__ import annotations
@@ -18,10 +23,10 @@ from collections.abc import Iterable
 
 import numpy as np
 import scipy.sparse as sp
+from joblib import Parallel, delayed
+from scipy.special import expit
 from sklearn.base import BaseEstimator, ClassifierMixin, TransformerMixin
-from sklearn.ensemble import VotingClassifier
 from sklearn.linear_model import LogisticRegression
-from sklearn.pipeline import Pipeline
 from sklearn.utils.multiclass import unique_labels
 from sklearn.utils.validation import check_is_fitted
 
@@ -69,16 +74,6 @@ def _ngram_hashes(units: np.ndarray, min_n: int, max_n: int, salt: int) -> np.nd
     if not parts:
         return np.empty(0, dtype=np.uint64)
     return np.concatenate(parts)
-
-
-class TextNormalizer(TransformerMixin, BaseEstimator):
-    """First pipeline step: applies the shared text normalisation to raw reviews."""
-
-    def fit(self, texts: Iterable[object], y: object = None) -> TextNormalizer:
-        return self
-
-    def transform(self, texts: Iterable[object]) -> list[str]:
-        return [normalize_review(text) for text in texts]
 
 
 class NgramHasher(TransformerMixin, BaseEstimator):
@@ -190,6 +185,13 @@ class NBLogisticRegression(ClassifierMixin, BaseEstimator):
 
     @staticmethod
     def _binary(features: sp.spmatrix) -> sp.csr_matrix:
+        if (
+            sp.issparse(features)
+            and features.format == "csr"
+            and features.dtype == np.float32
+            and bool(np.all(features.data == 1.0))
+        ):
+            return features  # NgramHasher output already is binary CSR: skip the copy
         binary = sp.csr_matrix(features, dtype=np.float32, copy=True)
         binary.eliminate_zeros()
         binary.data[:] = 1.0
@@ -213,7 +215,7 @@ class NBLogisticRegression(ClassifierMixin, BaseEstimator):
         scaled = x.multiply(ratio).tocsr()
         norms = np.sqrt(np.asarray(scaled.multiply(scaled).sum(axis=1)).ravel())
         norms[norms == 0] = 1.0
-        scaled = sp.diags(1.0 / norms) @ scaled
+        scaled = sp.diags((1.0 / norms).astype(np.float32)) @ scaled
 
         # The dual liblinear solver suits n_features >> n_samples; random_state fixes its
         # coordinate order, so a seed gives identical coefficients.
@@ -243,52 +245,112 @@ class NBLogisticRegression(ClassifierMixin, BaseEstimator):
         norms[norms == 0] = 1.0
         return products[:, 0] / norms + self.intercept_
 
+    def positive_proba(self, features: sp.spmatrix) -> np.ndarray:
+        """Probability of ``classes_[1]`` for each row."""
+        return expit(self.decision_function(features))
+
     def predict_proba(self, features: sp.spmatrix) -> np.ndarray:
-        positive = 1.0 / (1.0 + np.exp(-self.decision_function(features)))
+        positive = self.positive_proba(features)
         return np.column_stack([1.0 - positive, positive])
 
     def predict(self, features: sp.spmatrix) -> np.ndarray:
         return self.classes_[(self.decision_function(features) > 0).astype(int)]
 
 
-def build_model(
-    *,
-    word_c: float,
-    char_c: float,
-    word_ngram_max: int = 3,
-    char_ngram_min: int = 2,
-    char_ngram_max: int = 5,
-    word_bits: int = 23,
-    char_bits: int = 21,
-    alpha: float = 1.0,
-    word_weight: float = 0.5,
-    max_iter: int = 1000,
-    seed: int = 0,
-    n_jobs: int | None = None,
-) -> Pipeline:
-    """The unfitted pipeline: normalise, then average a word and a char NB-LR model."""
-    word = Pipeline(
-        [
-            ("hash", NgramHasher("word", (1, word_ngram_max), word_bits)),
-            (
-                "nblr",
-                NBLogisticRegression(C=word_c, alpha=alpha, max_iter=max_iter, random_state=seed),
-            ),
+def _fit_member(
+    hasher: NgramHasher, classifier: NBLogisticRegression, texts: list[str], y: np.ndarray
+) -> NBLogisticRegression:
+    return classifier.fit(hasher.transform(texts), y)
+
+
+class NgramNBEnsemble(ClassifierMixin, BaseEstimator):
+    """The served model: normalise raw reviews, then average two NB-LR models' probabilities.
+
+    Members: word 1..``word_ngram_max`` grams and char ``char_ngram_min``..``char_ngram_max``
+    grams, each hashed and classified by ``NBLogisticRegression``; the positive-class
+    probabilities are averaged with weights ``word_weight`` and ``1 - word_weight``.
+
+    This is what an sklearn Pipeline + soft VotingClassifier would compute, written out
+    because their per-call checks cost about 0.8 ms of a 2 ms single-review budget.
+    Input is an iterable of raw review strings; ``normalize_review`` is applied here, so
+    callers never need to clean text themselves.
+    """
+
+    def __init__(
+        self,
+        word_c: float = 64.0,
+        char_c: float = 8.0,
+        word_ngram_max: int = 3,
+        char_ngram_min: int = 2,
+        char_ngram_max: int = 5,
+        word_bits: int = 23,
+        char_bits: int = 21,
+        alpha: float = 1.0,
+        min_df: int = 3,
+        word_weight: float = 0.8,
+        max_iter: int = 1000,
+        seed: int = 0,
+        n_jobs: int | None = None,
+    ) -> None:
+        self.word_c = word_c
+        self.char_c = char_c
+        self.word_ngram_max = word_ngram_max
+        self.char_ngram_min = char_ngram_min
+        self.char_ngram_max = char_ngram_max
+        self.word_bits = word_bits
+        self.char_bits = char_bits
+        self.alpha = alpha
+        self.min_df = min_df
+        self.word_weight = word_weight
+        self.max_iter = max_iter
+        self.seed = seed
+        self.n_jobs = n_jobs
+
+    def _classifier(self, c: float) -> NBLogisticRegression:
+        return NBLogisticRegression(
+            C=c,
+            alpha=self.alpha,
+            min_df=self.min_df,
+            max_iter=self.max_iter,
+            random_state=self.seed,
+        )
+
+    def fit(self, texts: Iterable[object], y: Iterable[object]) -> NgramNBEnsemble:
+        if not 0.0 <= self.word_weight <= 1.0:
+            raise ValueError(f"word_weight must be between 0 and 1, got {self.word_weight}")
+        normalized = [normalize_review(text) for text in texts]
+        y = np.asarray(y)
+        self.classes_ = unique_labels(y)
+        if self.classes_.shape[0] != 2:
+            raise ValueError(f"need exactly two classes, got {self.classes_.tolist()}")
+        self.word_hasher_ = NgramHasher("word", (1, self.word_ngram_max), self.word_bits)
+        self.char_hasher_ = NgramHasher(
+            "char", (self.char_ngram_min, self.char_ngram_max), self.char_bits
+        )
+        members = [
+            (self.word_hasher_, self._classifier(self.word_c)),
+            (self.char_hasher_, self._classifier(self.char_c)),
         ]
-    )
-    char = Pipeline(
-        [
-            ("hash", NgramHasher("char", (char_ngram_min, char_ngram_max), char_bits)),
-            (
-                "nblr",
-                NBLogisticRegression(C=char_c, alpha=alpha, max_iter=max_iter, random_state=seed),
-            ),
-        ]
-    )
-    ensemble = VotingClassifier(
-        [("word", word), ("char", char)],
-        voting="soft",
-        weights=[word_weight, 1.0 - word_weight],
-        n_jobs=n_jobs,
-    )
-    return Pipeline([("normalize", TextNormalizer()), ("ensemble", ensemble)])
+        # Both members are independent: with n_jobs=2 they train in two processes.
+        self.word_model_, self.char_model_ = Parallel(n_jobs=self.n_jobs)(
+            delayed(_fit_member)(hasher, classifier, normalized, y)
+            for hasher, classifier in members
+        )
+        return self
+
+    def predict_proba(self, texts: Iterable[object]) -> np.ndarray:
+        check_is_fitted(self, "word_model_")
+        normalized = [normalize_review(text) for text in texts]
+        word = self.word_model_.positive_proba(self.word_hasher_.transform(normalized))
+        char = self.char_model_.positive_proba(self.char_hasher_.transform(normalized))
+        positive = self.word_weight * word + (1.0 - self.word_weight) * char
+        return np.column_stack([1.0 - positive, positive])
+
+    def predict(self, texts: Iterable[object]) -> np.ndarray:
+        # Ties go to the first class, as argmax over predict_proba would.
+        return self.classes_[(self.predict_proba(texts)[:, 1] > 0.5).astype(int)]
+
+
+def build_model(**params: object) -> NgramNBEnsemble:
+    """The unfitted model; ``params`` are NgramNBEnsemble's (train.py's hyperparameters)."""
+    return NgramNBEnsemble(**params)

@@ -86,14 +86,17 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     hp = parser.add_argument_group("hyperparameters (defaults chosen by 5-fold CV on IMDb train)")
     hp.add_argument("--word-c", type=float, default=64.0, help="inverse L2 strength, word model")
-    hp.add_argument("--char-c", type=float, default=64.0, help="inverse L2 strength, char model")
+    hp.add_argument("--char-c", type=float, default=8.0, help="inverse L2 strength, char model")
     hp.add_argument("--word-ngram-max", type=int, default=3, help="word n-grams 1..N")
     hp.add_argument("--char-ngram-min", type=int, default=2)
     hp.add_argument("--char-ngram-max", type=int, default=5)
     hp.add_argument("--word-bits", type=int, default=23, help="word hash space 2**bits")
     hp.add_argument("--char-bits", type=int, default=21, help="char hash space 2**bits")
     hp.add_argument("--alpha", type=float, default=1.0, help="NB count smoothing")
-    hp.add_argument("--word-weight", type=float, default=0.5, help="word share of the average")
+    hp.add_argument(
+        "--min-df", type=int, default=3, help="drop n-grams seen in fewer training reviews"
+    )
+    hp.add_argument("--word-weight", type=float, default=0.8, help="word share of the average")
     hp.add_argument("--max-iter", type=int, default=1000)
     hp.add_argument("--seed", type=int, default=0, help="solver seed; same seed, same model")
     hp.add_argument(
@@ -132,6 +135,7 @@ def hyperparameters(args: argparse.Namespace) -> dict[str, Any]:
         "word_bits": args.word_bits,
         "char_bits": args.char_bits,
         "alpha": args.alpha,
+        "min_df": args.min_df,
         "word_weight": args.word_weight,
         "max_iter": args.max_iter,
         "seed": args.seed,

@@ -12,7 +12,7 @@ import pytest
 
 import inference
 from inference import InvalidInputError, input_fn, model_fn, output_fn, predict_fn
-from sentiment_model import NBLogisticRegression, NgramHasher, normalize_review
+from sentiment_model import NBLogisticRegression, NgramHasher, NgramNBEnsemble, normalize_review
 
 POSITIVE = "A wonderful, brilliant film.<br />I loved the superb cast!"
 NEGATIVE = "Dreadful and boring. The plot was a terrible waste..."
@@ -30,8 +30,9 @@ def _serve(model, body, content_type="application/json", accept="application/jso
 
 
 def test_model_fn_loads_what_train_wrote(model):
+    assert isinstance(model, NgramNBEnsemble)
     assert list(model.classes_) == [0, 1]
-    assert model.named_steps["normalize"] is not None
+    assert model.word_hasher_.n_bits == 14  # the small test hyperparameters reached the model
 
 
 @pytest.mark.parametrize("as_bytes", [False, True])

@@ -259,3 +259,16 @@ def test_run_local_reports_training_failure(tmp_path):
     assert (
         "no CSV, CSV.gz or Parquet file" in (tmp_path / "build" / "output" / "failure").read_text()
     )
+
+
+def test_parallel_members_give_the_same_model(tmp_path):
+    # --n-jobs 2 trains the word and char members in two processes; the result must not change.
+    data = with_label(make_reviews(30, seed=6))[["review", "label"]]
+    args = [*SMALL_MODEL_ARGS, "--model-dir", str(tmp_path), "--train", "x"]
+    serial = train.hyperparameters(train.parse_args(args))
+    parallel = train.hyperparameters(train.parse_args([*args, "--n-jobs", "2"]))
+    reviews = data["review"].tolist()
+    np.testing.assert_array_equal(
+        train.train(data, serial).predict_proba(reviews),
+        train.train(data, parallel).predict_proba(reviews),
+    )
