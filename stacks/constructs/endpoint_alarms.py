@@ -50,47 +50,69 @@ class SageMakerEndpointAlarms(Construct):
         self._period = thresholds.period
         evaluation = thresholds.evaluation_periods
 
-        self.invocation_5xx = self.metric("Invocation5XXErrors", "Sum").create_alarm(
-            self,
+        gte = cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD
+        self.invocation_5xx = self._alarm(
             "Invocation5xx",
-            alarm_description=f"SEV1: {endpoint_name}: the model container answered 5xx",
-            threshold=thresholds.invocation_5xx_errors,
-            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+            "Invocation5XXErrors",
+            "Sum",
+            f"SEV1: {endpoint_name}: the model container answered 5xx",
+            thresholds.invocation_5xx_errors,
+            comparison=gte,
             evaluation_periods=1,
-            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
         )
         # SageMaker reports latencies in microseconds; thresholds are in milliseconds.
-        self.model_latency = self.metric("ModelLatency", "p99").create_alarm(
-            self,
+        self.model_latency = self._alarm(
             "ModelLatencyP99",
-            alarm_description=f"SEV2: {endpoint_name}: p99 time inside the model is high",
-            threshold=thresholds.model_latency_p99_ms * _MICROSECONDS_PER_MS,
-            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+            "ModelLatency",
+            "p99",
+            f"SEV2: {endpoint_name}: p99 time inside the model is high",
+            thresholds.model_latency_p99_ms * _MICROSECONDS_PER_MS,
             evaluation_periods=evaluation,
-            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
         )
-        self.overhead_latency = self.metric("OverheadLatency", "p99").create_alarm(
-            self,
+        self.overhead_latency = self._alarm(
             "OverheadLatencyP99",
-            alarm_description=f"SEV3: {endpoint_name}: p99 SageMaker overhead is high",
-            threshold=thresholds.overhead_latency_p99_ms * _MICROSECONDS_PER_MS,
-            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+            "OverheadLatency",
+            "p99",
+            f"SEV3: {endpoint_name}: p99 SageMaker overhead is high",
+            thresholds.overhead_latency_p99_ms * _MICROSECONDS_PER_MS,
             evaluation_periods=evaluation,
-            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
         )
         self.cold_starts: cloudwatch.Alarm | None = None
         if serverless:
             # Each serverless cold start reports one ModelSetupTime sample.
-            self.cold_starts = self.metric("ModelSetupTime", "SampleCount").create_alarm(
-                self,
+            self.cold_starts = self._alarm(
                 "ColdStarts",
-                alarm_description=f"SEV3: {endpoint_name}: many serverless cold starts; "
+                "ModelSetupTime",
+                "SampleCount",
+                f"SEV3: {endpoint_name}: many serverless cold starts; "
                 "consider provisioned concurrency",
-                threshold=thresholds.cold_starts,
-                comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+                thresholds.cold_starts,
                 evaluation_periods=evaluation,
-                treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
             )
+
+    def _alarm(
+        self,
+        construct_id: str,
+        metric_name: str,
+        statistic: str,
+        description: str,
+        threshold: float,
+        *,
+        evaluation_periods: int,
+        comparison: cloudwatch.ComparisonOperator = (
+            cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD
+        ),
+    ) -> cloudwatch.Alarm:
+        return self.metric(metric_name, statistic).create_alarm(
+            self,
+            construct_id,
+            alarm_description=description,
+            threshold=threshold,
+            comparison_operator=comparison,
+            evaluation_periods=evaluation_periods,
+            # No traffic is not a failure: an idle endpoint must not page anyone.
+            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+        )
 
     def metric(self, name: str, statistic: str) -> cloudwatch.Metric:
         return cloudwatch.Metric(
