@@ -56,7 +56,11 @@ def model_fn(model_dir: str) -> Any:
     code_dir = Path(model_dir) / "code"
     if code_dir.is_dir() and str(code_dir) not in sys.path:
         sys.path.append(str(code_dir))
-    return joblib.load(Path(model_dir) / MODEL_FILENAME)
+    model = joblib.load(Path(model_dir) / MODEL_FILENAME)
+    warm_up = getattr(model, "warm_up", None)
+    if callable(warm_up):
+        warm_up()  # so the first request does not pay for building lookup tables
+    return model
 
 
 def _media_type(value: str | None) -> str:

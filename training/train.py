@@ -96,11 +96,25 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     hp.add_argument(
         "--min-df", type=int, default=3, help="drop n-grams seen in fewer training reviews"
     )
-    hp.add_argument("--word-weight", type=float, default=0.8, help="word share of the average")
+    hp.add_argument("--word-networks", type=int, default=1, help="networks on word n-grams")
+    hp.add_argument(
+        "--joint-networks", type=int, default=1, help="networks on word and char n-grams"
+    )
+    hp.add_argument("--network-hidden-units", type=int, default=32)
+    hp.add_argument(
+        "--network-word-features", type=int, default=100_000, help="most frequent word n-grams"
+    )
+    hp.add_argument(
+        "--network-char-features", type=int, default=50_000, help="most frequent char n-grams"
+    )
+    hp.add_argument("--network-epochs", type=int, default=3)
+    hp.add_argument("--word-weight", type=float, default=0.15, help="word model's share")
+    hp.add_argument("--char-weight", type=float, default=0.05, help="char model's share")
+    hp.add_argument("--network-weight", type=float, default=0.8, help="networks' share")
     hp.add_argument("--max-iter", type=int, default=1000)
     hp.add_argument("--seed", type=int, default=0, help="solver seed; same seed, same model")
     hp.add_argument(
-        "--n-jobs", type=int, default=1, help="fit the word and char models in parallel (2)"
+        "--n-jobs", type=int, default=-1, help="members trained in parallel (-1: all cores)"
     )
 
     paths = parser.add_argument_group("paths (SageMaker sets the SM_* variables)")
@@ -115,8 +129,14 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="where the failure reason goes, if that directory exists",
     )
     args = parser.parse_args(argv)
-    if not 0.0 <= args.word_weight <= 1.0:
-        parser.error("--word-weight must be between 0 and 1")
+    weights = (args.word_weight, args.char_weight, args.network_weight)
+    if min(weights) < 0 or sum(weights) <= 0:
+        parser.error("member weights must be >= 0 and not all 0")
+    networks = (args.word_networks, args.joint_networks)
+    if min(networks) < 0:
+        parser.error("--word-networks and --joint-networks must be >= 0")
+    if sum(networks) == 0 and args.network_weight > 0:
+        parser.error("--network-weight > 0 needs at least one network")
     if not args.model_dir:
         parser.error("no model directory: set SM_MODEL_DIR or pass --model-dir")
     if not args.train:
@@ -136,7 +156,15 @@ def hyperparameters(args: argparse.Namespace) -> dict[str, Any]:
         "char_bits": args.char_bits,
         "alpha": args.alpha,
         "min_df": args.min_df,
+        "word_networks": args.word_networks,
+        "joint_networks": args.joint_networks,
+        "network_hidden_units": args.network_hidden_units,
+        "network_word_features": args.network_word_features,
+        "network_char_features": args.network_char_features,
+        "network_epochs": args.network_epochs,
         "word_weight": args.word_weight,
+        "char_weight": args.char_weight,
+        "network_weight": args.network_weight,
         "max_iter": args.max_iter,
         "seed": args.seed,
         "n_jobs": args.n_jobs,

@@ -34,8 +34,12 @@ TUNING_RANGES = {
     "ContinuousParameterRanges": [
         {"Name": "word-c", "MinValue": "4", "MaxValue": "512", "ScalingType": "Logarithmic"},
         {"Name": "char-c", "MinValue": "4", "MaxValue": "512", "ScalingType": "Logarithmic"},
-        {"Name": "word-weight", "MinValue": "0.3", "MaxValue": "0.7", "ScalingType": "Linear"},
-    ]
+        {"Name": "network-weight", "MinValue": "0.4", "MaxValue": "0.9", "ScalingType": "Linear"},
+    ],
+    "IntegerParameterRanges": [
+        {"Name": "network-epochs", "MinValue": "2", "MaxValue": "5", "ScalingType": "Linear"},
+        {"Name": "network-hidden-units", "MinValue": "16", "MaxValue": "64", "ScalingType": "Auto"},
+    ],
 }
 
 

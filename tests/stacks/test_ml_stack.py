@@ -8,7 +8,7 @@ import re
 import pytest
 from synth_support import state_machine_definition
 
-from stacks.constructs.training_pipeline import GATE_METRIC
+from stacks.constructs.training_pipeline import GATE_METRIC, TUNING_RANGES
 
 
 @pytest.fixture(scope="module")
@@ -236,3 +236,22 @@ def test_tuning_switch_replaces_training_with_a_bayesian_search(tmp_path_factory
     plain_policy = json.dumps(dev.template("ml").find_resources("AWS::IAM::Policy"))
     assert "sagemaker:CreateHyperParameterTuningJob" in tuned_policy
     assert "sagemaker:CreateHyperParameterTuningJob" not in plain_policy
+    ranges = config["ParameterRanges"]
+    assert ranges == TUNING_RANGES
+
+
+def test_tuning_ranges_name_arguments_train_py_accepts():
+    # A tuned name train.py does not know would fail every trial of the tuning job.
+    import train
+
+    names = []
+    for kind in ("ContinuousParameterRanges", "IntegerParameterRanges"):
+        for parameter in TUNING_RANGES.get(kind, []):
+            names.append(parameter["Name"])
+            for bound in ("MinValue", "MaxValue"):
+                args = train.parse_args(
+                    [f"--{parameter['Name']}", parameter[bound], "--model-dir", "m", "--train", "t"]
+                )
+                value = getattr(args, parameter["Name"].replace("-", "_"))
+                assert value == float(parameter[bound])
+    assert len(names) == len(set(names)) >= 3

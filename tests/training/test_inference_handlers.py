@@ -33,6 +33,8 @@ def test_model_fn_loads_what_train_wrote(model):
     assert isinstance(model, NgramNBEnsemble)
     assert list(model.classes_) == [0, 1]
     assert model.word_hasher_.n_bits == 14  # the small test hyperparameters reached the model
+    assert [len(n.columns_) for n in model.network_models_] == [1, 2]  # word; word + char
+    assert model._tables is not None  # model_fn built the serving lookups before traffic
 
 
 @pytest.mark.parametrize("as_bytes", [False, True])

@@ -17,8 +17,13 @@ import pandas as pd
 REPO_ROOT = Path(__file__).resolve().parents[2]
 TRAIN_SCRIPT = REPO_ROOT / "training" / "train.py"
 RUN_LOCAL = REPO_ROOT / "training" / "run_local.py"
-# Tiny feature spaces: the recipe's defaults would write an 80 MB model per test run.
-SMALL_MODEL_ARGS = ["--word-bits", "14", "--char-bits", "12", "--word-c", "4", "--char-c", "4"]
+# Tiny feature spaces and networks: the recipe's defaults would write a 30 MB model per
+# test run.
+SMALL_MODEL_ARGS = [
+    *("--word-bits", "14", "--char-bits", "12", "--word-c", "4", "--char-c", "4"),
+    *("--network-word-features", "400", "--network-char-features", "300"),
+    *("--network-hidden-units", "8", "--n-jobs", "1"),
+]
 
 _POSITIVE = ["wonderful", "brilliant", "moving", "superb", "delightful", "great", "loved"]
 _NEGATIVE = ["awful", "boring", "dreadful", "terrible", "dull", "waste", "hated"]
