@@ -85,7 +85,8 @@ train: install ## Local SageMaker twin: train.py through SM_* on build/etl/curat
 	  $(PY) training/run_local.py --data $(BUILD)/etl/curated --output $(BUILD)/model; \
 	fi
 
-$(BUILD)/model/model.tar.gz:
+# Retrain when the training code changes: an old pickle does not load into new classes.
+$(BUILD)/model/model.tar.gz: $(wildcard training/*.py) common/text_normalization.py
 	$(MAKE) --no-print-directory train
 
 model: install ## Train the bootstrap model the serving stack deploys (build/model/model.tar.gz)
@@ -108,7 +109,7 @@ demo: install ## Synthesise dev, then ETL -> train -> predict through the handle
 bench: install ## Benchmarks on the real IMDb data (IMDB=path): ETL, training, serving
 	$(PY) bench/etl.py --data $(IMDB)
 	$(PY) bench/train.py --data $(IMDB)
-	$(PY) bench/serve.py
+	$(PY) bench/serve.py --model-dir $(BUILD)/bench/model
 
 clean: ## Remove build output, synth output and caches (keeps .venv and node_modules)
 	rm -rf $(BUILD) cdk.out .pytest_cache .ruff_cache .hypothesis spark-warehouse metastore_db derby.log
