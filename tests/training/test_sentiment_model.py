@@ -167,6 +167,7 @@ def test_serving_lookups_are_not_pickled(small_ensemble):
     expected = model.warm_up().predict_proba(reviews[:5])
     assert model._tables is not None
     restored = pickle.loads(pickle.dumps(model))
+    assert model._tables is not None  # pickling must not strip the live model
     assert getattr(restored, "_tables", None) is None
     assert all(getattr(n, "_slots", None) is None for n in restored.network_models_)
     np.testing.assert_allclose(restored.predict_proba(reviews[:5]), expected)
@@ -175,3 +176,16 @@ def test_serving_lookups_are_not_pickled(small_ensemble):
     word, char, *networks = (members[k] for k in ("word", "char", "network_0", "network_1"))
     mixed = 0.15 * word + 0.05 * char + 0.4 * networks[0] + 0.4 * networks[1]
     np.testing.assert_allclose(expected[:, 1], mixed, rtol=1e-6)
+
+
+def test_linear_weights_are_pickled_as_their_nonzero_rows(small_ensemble):
+    model, _ = small_ensemble
+    weights = model.word_model_.weights_
+    state = model.word_model_.__getstate__()
+    assert "weights_" not in state
+    shape, rows, values = state["weight_rows_"]
+    assert shape == weights.shape
+    assert 0 < rows.shape[0] < weights.shape[0]  # min_df and unseen buckets leave zeros
+    assert np.count_nonzero(np.any(weights != 0, axis=1)) == rows.shape[0]
+    np.testing.assert_array_equal(values, weights[rows])
+    assert model.word_model_.weights_ is weights  # the live model keeps its dense table

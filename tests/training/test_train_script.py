@@ -272,3 +272,29 @@ def test_parallel_members_give_the_same_model(tmp_path):
         train.train(data, serial).predict_proba(reviews),
         train.train(data, parallel).predict_proba(reviews),
     )
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        ["--word-weight", "-0.1"],
+        ["--word-weight", "0", "--char-weight", "0", "--network-weight", "0"],
+        ["--word-networks", "0", "--joint-networks", "0"],
+        ["--joint-networks", "-1"],
+    ],
+)
+def test_inconsistent_member_arguments_stop_at_parse_time(bad, capsys):
+    with pytest.raises(SystemExit) as stopped:
+        train.parse_args([*bad, "--model-dir", "m", "--train", "t"])
+    assert stopped.value.code == 2
+    assert "error:" in capsys.readouterr().err
+
+
+def test_networks_can_be_switched_off(tmp_path):
+    data = with_label(make_reviews(30, seed=8))[["review", "label"]]
+    args = [*SMALL_MODEL_ARGS, "--model-dir", str(tmp_path), "--train", "x"]
+    args += ["--word-networks", "0", "--joint-networks", "0", "--network-weight", "0"]
+    model = train.train(data, train.hyperparameters(train.parse_args(args)))
+    assert model.network_models_ == []
+    assert set(model.member_probabilities(["a fine film"])) == {"word", "char"}
+    assert model.predict(data["review"].tolist()).tolist() == data["label"].tolist()
