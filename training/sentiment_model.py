@@ -195,8 +195,11 @@ def _row_sums(indptr: np.ndarray, values: np.ndarray) -> np.ndarray:
         return np.zeros((rows, values.shape[1]))
     if rows == 1:
         return (np.ones(values.shape[0], dtype=values.dtype) @ values)[None, :].astype(np.float64)
+    # reduceat needs every start to index a row: a zero row past the end serves trailing
+    # empty rows without shortening the last non-empty one.
+    padded = np.concatenate([values, np.zeros((1, values.shape[1]), dtype=values.dtype)])
     starts = indptr[:-1]
-    sums = np.add.reduceat(values, np.minimum(starts, values.shape[0] - 1), axis=0)
+    sums = np.add.reduceat(padded, starts, axis=0)
     sums[starts == indptr[1:]] = 0.0  # reduceat returns a value, not 0, for empty rows
     return sums.astype(np.float64)
 
@@ -416,6 +419,7 @@ class NBNeuralNetwork(ClassifierMixin, BaseEstimator):
         self, features: sp.spmatrix | list[sp.spmatrix], y: Iterable[object]
     ) -> NBNeuralNetwork:
         blocks = self._blocks(features)
+        self._slots = None  # lookups of a previous fit
         y = np.asarray(y)
         self.classes_ = unique_labels(y)
         if self.classes_.shape[0] != 2:
@@ -624,6 +628,7 @@ class NgramNBEnsemble(ClassifierMixin, BaseEstimator):
 
     def fit(self, texts: Iterable[object], y: Iterable[object]) -> NgramNBEnsemble:
         self.weights_ = self._member_weights()
+        self._tables = None  # lookups of a previous fit
         normalized = [normalize_review(text) for text in texts]
         y = np.asarray(y)
         self.classes_ = unique_labels(y)

@@ -8,7 +8,7 @@ from scipy import sparse
 from sklearn.neural_network import MLPClassifier
 from sklearn.preprocessing import normalize
 
-from sentiment_model import NBNeuralNetwork, NgramNBEnsemble, _select_columns
+from sentiment_model import NBNeuralNetwork, NgramNBEnsemble, _select_columns, normalize_review
 
 
 def _random_binary(rows: int, columns: int, density: float, seed: int) -> sparse.csr_matrix:
@@ -154,10 +154,14 @@ def test_online_and_batch_paths_agree(small_ensemble, monkeypatch):
     assert set(batch) == {"word", "char", "network_0", "network_1"}
     for name, expected in batch.items():
         np.testing.assert_allclose(lookups[name], expected, rtol=1e-5, atol=1e-7)
-    # predict_proba picks the path by size; both sides of the switch give one answer.
-    online = np.vstack([model.predict_proba([review]) for review in reviews[:8]])
+    # predict_proba picks the path by size; both sides of the switch give one answer, and a
+    # review's score does not depend on its neighbours, even empty ones (no char 2-grams in
+    # "a", nothing at all in "") at the start, middle or end of a batch.
+    batch = ["a", reviews[0], "", reviews[1], "?", reviews[2], "a", ""]
+    alone = np.vstack([model.predict_proba([review]) for review in batch])
+    np.testing.assert_allclose(model.predict_proba(batch), alone, rtol=1e-5, atol=1e-7)
     monkeypatch.setattr(sentiment_model, "_GATHER_MAX_NNZ", 0)
-    np.testing.assert_allclose(model.predict_proba(reviews[:8]), online, rtol=1e-5, atol=1e-7)
+    np.testing.assert_allclose(model.predict_proba(batch), alone, rtol=1e-5, atol=1e-7)
 
 
 def test_serving_lookups_are_not_pickled(small_ensemble):
@@ -165,9 +169,13 @@ def test_serving_lookups_are_not_pickled(small_ensemble):
 
     model, reviews = small_ensemble
     expected = model.warm_up().predict_proba(reviews[:5])
-    assert model._tables is not None
+    normalized = [normalize_review(r) for r in reviews[:5]]
+    words = model.word_hasher_.transform(normalized)
+    model.network_models_[0].decision_function(words)  # builds that network's _slots
     restored = pickle.loads(pickle.dumps(model))
-    assert model._tables is not None  # pickling must not strip the live model
+    # Pickling must not strip the live model, and derived lookups stay out of the pickle.
+    assert model._tables is not None
+    assert model.network_models_[0]._slots is not None
     assert getattr(restored, "_tables", None) is None
     assert all(getattr(n, "_slots", None) is None for n in restored.network_models_)
     np.testing.assert_allclose(restored.predict_proba(reviews[:5]), expected)
@@ -189,3 +197,18 @@ def test_linear_weights_are_pickled_as_their_nonzero_rows(small_ensemble):
     assert np.count_nonzero(np.any(weights != 0, axis=1)) == rows.shape[0]
     np.testing.assert_array_equal(values, weights[rows])
     assert model.word_model_.weights_ is weights  # the live model keeps its dense table
+
+
+def test_refit_replaces_the_serving_lookups():
+    from training_helpers import make_reviews
+
+    data = make_reviews(40, seed=12)
+    texts = data["review"].tolist()
+    labels = (data["sentiment"] == "positive").astype(int).to_numpy()
+    params = {"word_bits": 12, "char_bits": 10, "network_word_features": 200}
+    model = NgramNBEnsemble(**params).fit(texts, labels)
+    first = model.predict_proba(texts)  # builds the lookups
+    flipped = model.fit(texts, 1 - labels).predict_proba(texts)
+    fresh = NgramNBEnsemble(**params).fit(texts, 1 - labels).predict_proba(texts)
+    np.testing.assert_allclose(flipped, fresh, rtol=1e-6)
+    assert (np.argmax(flipped, axis=1) != np.argmax(first, axis=1)).mean() > 0.9
