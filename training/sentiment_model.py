@@ -623,6 +623,10 @@ class NgramNBEnsemble(ClassifierMixin, BaseEstimator):
             raise ValueError("word_networks and joint_networks must be >= 0")
         if self.word_networks + self.joint_networks == 0 and self.network_weight > 0:
             raise ValueError("network_weight > 0 needs word_networks or joint_networks >= 1")
+        for limit in (self.network_word_features, self.network_char_features):
+            # The serving lookup stores row numbers as float32, exact up to 2**24.
+            if not 1 <= limit <= 1 << 24:
+                raise ValueError(f"network feature limits must be 1..2**24, got {limit}")
         total = float(sum(weights))
         return tuple(w / total for w in weights)
 

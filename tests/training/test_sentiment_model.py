@@ -124,6 +124,8 @@ def test_network_ignores_unseen_columns_and_learns(separable):
         ({"word_weight": 0, "char_weight": 0, "network_weight": 0}, "positive sum"),
         ({"word_networks": 0, "joint_networks": 0}, "needs word_networks or joint"),
         ({"word_networks": -1}, "must be >= 0"),
+        ({"network_char_features": 0}, "feature limits"),
+        ({"network_word_features": (1 << 24) + 1}, "feature limits"),
     ],
 )
 def test_ensemble_rejects_bad_member_weights(params, message):
