@@ -330,16 +330,16 @@ class NBLogisticRegression(ClassifierMixin, BaseEstimator):
         return self.classes_[(self.decision_function(features) > 0).astype(int)]
 
 
-def _kept_columns(x: sp.csr_matrix, slots: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(indptr, indices) of binary CSR ``x`` restricted to the kept columns, renumbered.
+def _kept_entries(indptr: np.ndarray, position: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(indptr, position) of the stored entries whose new ``position`` is not negative.
 
-    ``slots`` maps every column of ``x`` to its new number, or -1 if dropped: one gather
-    per stored value (scipy's ``x[:, columns]`` costs most of a single prediction).
+    ``position`` is each stored entry's new column number, or -1 where the column is
+    dropped; usually ``slots[x.indices]``, one gather per entry (scipy's
+    ``x[:, columns]`` would cost most of a single prediction).
     """
-    position = slots[x.indices]
     keep = position >= 0
     kept_before = np.concatenate([[0], np.cumsum(keep, dtype=np.int64)])
-    return kept_before[x.indptr], position[keep]
+    return kept_before[indptr], position[keep]
 
 
 def _slots(columns: np.ndarray, width: int) -> np.ndarray:
@@ -350,7 +350,7 @@ def _slots(columns: np.ndarray, width: int) -> np.ndarray:
 
 def _select_columns(x: sp.csr_matrix, columns: np.ndarray) -> sp.csr_matrix:
     """``x[:, columns]`` for binary CSR ``x`` and sorted ``columns``."""
-    indptr, indices = _kept_columns(x, _slots(columns, x.shape[1]))
+    indptr, indices = _kept_entries(x.indptr, _slots(columns, x.shape[1])[x.indices])
     return sp.csr_matrix(
         (np.ones(indices.shape[0], dtype=np.float32), indices, indptr),
         shape=(x.shape[0], columns.shape[0]),
@@ -492,7 +492,7 @@ class NBNeuralNetwork(ClassifierMixin, BaseEstimator):
             ]
         return self.decision_from_products(
             [
-                _binary_products(*_kept_columns(block, slots), weights)
+                _binary_products(*_kept_entries(block.indptr, slots[block.indices]), weights)
                 for block, slots, weights in zip(
                     blocks, self._slots, self.input_weights_, strict=True
                 )
@@ -694,11 +694,8 @@ class NgramNBEnsemble(ClassifierMixin, BaseEstimator):
             members[name] = expit(linear.decision_from_products(_row_sums(x.indptr, rows[:, :2])))
             if not users:
                 continue
-            slots = rows[:, 2]
-            keep = slots >= 0
-            kept_before = np.concatenate([[0], np.cumsum(keep, dtype=np.int64)])
-            values = np.take(table, slots[keep].astype(np.intp), axis=0)
-            products = _row_sums(kept_before[x.indptr], values)
+            indptr, position = _kept_entries(x.indptr, rows[:, 2])
+            products = _row_sums(indptr, np.take(table, position.astype(np.intp), axis=0))
             start = 0
             for index in users:
                 width = self.network_models_[index].input_weights_[space].shape[1]
