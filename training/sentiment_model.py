@@ -683,8 +683,10 @@ class NgramNBEnsemble(ClassifierMixin, BaseEstimator):
     def _members_from_lookups(self, spaces: tuple[sp.csr_matrix, sp.csr_matrix]) -> dict:
         """Online path: per feature space, one gather finds every member's weights.
 
-        Equal to ``_members_one_by_one`` (a test checks it); about 40 % faster for one
-        review, because a 2**23-row table costs a cache miss per feature and per lookup.
+        Equal to ``_members_one_by_one`` (a test checks it) but a third faster for one
+        review (0.59 instead of 0.93 ms after hashing, IMDb model): with 2**23-row tables,
+        every lookup of a feature is a cache miss, so one lookup per space beats one per
+        member.
         """
         members = {}
         block_products = [[] for _ in self.network_models_]
