@@ -526,14 +526,6 @@ class NBNeuralNetwork(ClassifierMixin, BaseEstimator):
         return self.classes_[(self.decision_function(features) > 0).astype(int)]
 
 
-def _fit_member(
-    classifier: ClassifierMixin,
-    features: sp.csr_matrix | list[sp.csr_matrix],
-    y: np.ndarray,
-) -> ClassifierMixin:
-    return classifier.fit(features, y)
-
-
 class NgramNBEnsemble(ClassifierMixin, BaseEstimator):
     """The served model: normalise raw reviews, then average the members' probabilities.
 
@@ -615,7 +607,8 @@ class NgramNBEnsemble(ClassifierMixin, BaseEstimator):
             random_state=self.seed + index,
         )
 
-    def _member_weights(self) -> tuple[float, float, float]:
+    def member_weights(self) -> tuple[float, float, float]:
+        """(word, char, network) shares summing to one; ValueError for inconsistent params."""
         weights = (self.word_weight, self.char_weight, self.network_weight)
         if min(weights) < 0 or sum(weights) <= 0:
             raise ValueError(f"member weights must be >= 0 with a positive sum, got {weights}")
@@ -631,7 +624,7 @@ class NgramNBEnsemble(ClassifierMixin, BaseEstimator):
         return tuple(w / total for w in weights)
 
     def fit(self, texts: Iterable[object], y: Iterable[object]) -> NgramNBEnsemble:
-        self.weights_ = self._member_weights()
+        self.weights_ = self.member_weights()
         self._tables = None  # lookups of a previous fit
         normalized = [normalize_review(text) for text in texts]
         y = np.asarray(y)
@@ -654,7 +647,7 @@ class NgramNBEnsemble(ClassifierMixin, BaseEstimator):
         ]
         # Members are independent: with n_jobs=2 two of them train at a time.
         fitted = Parallel(n_jobs=self.n_jobs)(
-            delayed(_fit_member)(classifier, features, y) for classifier, features in jobs
+            delayed(classifier.fit)(features, y) for classifier, features in jobs
         )
         self.word_model_, self.char_model_, *self.network_models_ = fitted
         return self

@@ -129,14 +129,15 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="where the failure reason goes, if that directory exists",
     )
     args = parser.parse_args(argv)
-    weights = (args.word_weight, args.char_weight, args.network_weight)
-    if min(weights) < 0 or sum(weights) <= 0:
-        parser.error("member weights must be >= 0 and not all 0")
-    networks = (args.word_networks, args.joint_networks)
-    if min(networks) < 0:
-        parser.error("--word-networks and --joint-networks must be >= 0")
-    if sum(networks) == 0 and args.network_weight > 0:
-        parser.error("--network-weight > 0 needs at least one network")
+    # The model owns the rules for its parameters; a bad combination stops here, before
+    # any data is read, with the model's own message.
+    _ensure_import_path()
+    from sentiment_model import build_model
+
+    try:
+        build_model(**hyperparameters(args)).member_weights()
+    except ValueError as err:
+        parser.error(str(err))
     if not args.model_dir:
         parser.error("no model directory: set SM_MODEL_DIR or pass --model-dir")
     if not args.train:
@@ -429,8 +430,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = parse_args(argv)
-    _ensure_import_path()
+    args = parse_args(argv)  # also makes the model's modules importable
     try:
         run(args)
     except DatasetError as exc:

@@ -275,19 +275,22 @@ def test_parallel_members_give_the_same_model(tmp_path):
 
 
 @pytest.mark.parametrize(
-    "bad",
+    ("bad", "message"),
     [
-        ["--word-weight", "-0.1"],
-        ["--word-weight", "0", "--char-weight", "0", "--network-weight", "0"],
-        ["--word-networks", "0", "--joint-networks", "0"],
-        ["--joint-networks", "-1"],
+        (["--word-weight", "-0.1"], "must be >= 0"),
+        (["--word-weight", "0", "--char-weight", "0", "--network-weight", "0"], "positive sum"),
+        (["--word-networks", "0", "--joint-networks", "0"], "needs word_networks or joint"),
+        (["--joint-networks", "-1"], "must be >= 0"),
+        (["--network-char-features", "0"], "feature limits"),
     ],
 )
-def test_inconsistent_member_arguments_stop_at_parse_time(bad, capsys):
+def test_inconsistent_member_arguments_stop_at_parse_time(bad, message, capsys):
     with pytest.raises(SystemExit) as stopped:
         train.parse_args([*bad, "--model-dir", "m", "--train", "t"])
     assert stopped.value.code == 2
-    assert "error:" in capsys.readouterr().err
+    error = capsys.readouterr().err
+    assert "error:" in error
+    assert message in error
 
 
 def test_networks_can_be_switched_off(tmp_path):
