@@ -1,6 +1,6 @@
-"""Review text normalisation, shared by the Glue ETL job and the model.
+"""Review text normalisation, shared by the Glue ETL job, the model and the predict API.
 
-This is the single definition of "clean review text". The Glue job ships it as an
+This is the single definition of "clean review text" and of "an empty review". The Glue job ships it as an
 extra Python file and the training and serving code ship it in their source
 directories, so training data and prediction input are cleaned identically.
 Standard library only: it must import inside Glue, SageMaker containers and Lambda.
@@ -46,3 +46,13 @@ def normalize_text(text: str | None) -> str:
     # collapses every whitespace run to one space and strips the ends, several times
     # faster than re.sub(r"\s+", " ", ...) on review-length text.
     return " ".join(cleaned.split())
+
+
+def is_empty_review(text: str | None) -> bool:
+    """True when nothing a model could read is left after normalisation.
+
+    Whitespace, zero-width characters, control characters and markup alone are empty.
+    The ETL quarantines such rows (`empty_text`), the API answers `empty_review`, and the
+    model's `input_fn` refuses them, all through this one function.
+    """
+    return not normalize_text(text)
