@@ -1,8 +1,8 @@
 """Review text normalisation, shared by the Glue ETL job, the model and the predict API.
 
-This is the single definition of "clean review text" and of "an empty review". The Glue job ships it as an
-extra Python file and the training and serving code ship it in their source
-directories, so training data and prediction input are cleaned identically.
+This is the single definition of "clean review text" and of "an empty review". The Glue
+job ships it as an extra Python file, training and serving ship it in their source
+directories and the Lambda in its bundle, so every step cleans text identically.
 Standard library only: it must import inside Glue, SageMaker containers and Lambda.
 """
 
