@@ -7,9 +7,7 @@ overrides from `cdk.json`, turned into a frozen `StageConfig` and passed down.
 
 from __future__ import annotations
 
-import json
 import os
-from pathlib import Path
 from typing import Any
 
 # jsii prints an end-of-life banner on Node 20 at import time; it is noise here.
@@ -18,32 +16,16 @@ os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 import aws_cdk as cdk  # noqa: E402
 from cdk_nag import AwsSolutionsChecks  # noqa: E402
 
-from stacks.config import ConfigError, StageConfig, deep_merge, load_stage_config  # noqa: E402
+from stacks.config import StageConfig, cdk_json_context, stage_config  # noqa: E402
 from stacks.platform import build_platform  # noqa: E402
 
-PROJECT_ROOT = Path(__file__).resolve().parent
-
-
-def cdk_json_context() -> dict[str, Any]:
-    """The context block of `cdk.json`, for callers that build the app without the CLI."""
-    return json.loads((PROJECT_ROOT / "cdk.json").read_text())["context"]
+# The context keys a stage's configuration is built from (`-c key=value` overrides them).
+CONTEXT_KEYS = ("project", "stage", "stages", "model_package_arn")
 
 
 def read_stage_config(app: cdk.App) -> StageConfig:
     """Turn the app's context into the selected stage's configuration."""
-    stage = app.node.try_get_context("stage")
-    stages = app.node.try_get_context("stages") or {}
-    if stage not in stages or stage == "defaults":
-        choices = sorted(name for name in stages if name != "defaults")
-        raise ConfigError(f"unknown stage {stage!r}; choose one of {choices} with -c stage=...")
-    merged = deep_merge(stages.get("defaults", {}), stages[stage])
-    merged = {"project": app.node.try_get_context("project"), "stage": stage, **merged}
-    # A CD pipeline promotes an approved model without editing cdk.json:
-    # `npx cdk deploy -c model_package_arn=arn:...`.
-    package_arn = app.node.try_get_context("model_package_arn")
-    if package_arn:
-        merged = deep_merge(merged, {"serving": {"model_package_arn": package_arn}})
-    return load_stage_config(merged)
+    return stage_config({key: app.node.try_get_context(key) for key in CONTEXT_KEYS})
 
 
 def create_app(context: dict[str, Any] | None = None, outdir: str | None = None) -> cdk.App:

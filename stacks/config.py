@@ -1,6 +1,7 @@
 """Typed, frozen stage configuration.
 
-`app.py` is the only reader of `cdk.json` context. It merges `defaults` with the
+`app.py` is the only reader of CDK context; the local twins read the same `cdk.json`
+through `cdk_json_context`. Both call `stage_config`, which merges `defaults` with the
 chosen stage's overrides and hands the result to `load_stage_config`, which turns
 plain JSON into the dataclasses below, rejecting unknown keys and wrong types so a
 typo in `cdk.json` fails the synth instead of silently taking a default.
@@ -9,10 +10,14 @@ typo in `cdk.json` fails the synth instead of silently taking a default.
 from __future__ import annotations
 
 import dataclasses
+import json
 import types
 import typing
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any, Literal
+
+CDK_JSON = Path(__file__).resolve().parent.parent / "cdk.json"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -174,6 +179,29 @@ def deep_merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str
         else:
             merged[key] = value
     return merged
+
+
+def cdk_json_context(path: Path = CDK_JSON) -> dict[str, Any]:
+    """The context block of `cdk.json`: what the CDK CLI hands the app."""
+    context: dict[str, Any] = json.loads(path.read_text())["context"]
+    return context
+
+
+def stage_config(context: Mapping[str, Any], stage: str | None = None) -> StageConfig:
+    """One stage's configuration from a context block (`stage` defaults to its own)."""
+    stage = stage if stage is not None else context.get("stage")
+    stages = context.get("stages") or {}
+    if stage not in stages or stage == "defaults":
+        choices = sorted(name for name in stages if name != "defaults")
+        raise ConfigError(f"unknown stage {stage!r}; choose one of {choices} with -c stage=...")
+    merged = deep_merge(stages.get("defaults", {}), stages[stage])
+    merged = {"project": context.get("project"), "stage": stage, **merged}
+    # A CD pipeline promotes an approved model without editing cdk.json:
+    # `npx cdk deploy -c model_package_arn=arn:...`.
+    package_arn = context.get("model_package_arn")
+    if package_arn:
+        merged = deep_merge(merged, {"serving": {"model_package_arn": package_arn}})
+    return load_stage_config(merged)
 
 
 def load_stage_config(raw: Mapping[str, Any]) -> StageConfig:
