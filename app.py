@@ -8,6 +8,7 @@ overrides from `cdk.json`, turned into a frozen `StageConfig` and passed down.
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from typing import Any
 
 # jsii prints an end-of-life banner on Node 20 at import time; it is noise here.
@@ -21,6 +22,10 @@ from stacks.platform import build_platform  # noqa: E402
 
 # The context keys a stage's configuration is built from (`-c key=value` overrides them).
 CONTEXT_KEYS = ("project", "stage", "stages", "model_package_arn")
+PROJECT_ROOT = Path(__file__).resolve().parent
+# What the endpoint serves until a registry package is configured: `make model` trains it.
+# Tests point `-c bootstrap_model=...` at a tiny fixture, since synth only uploads it.
+DEFAULT_BOOTSTRAP_MODEL = PROJECT_ROOT / "build" / "model" / "model.tar.gz"
 
 
 def read_stage_config(app: cdk.App) -> StageConfig:
@@ -34,7 +39,12 @@ def create_app(context: dict[str, Any] | None = None, outdir: str | None = None)
     config = read_stage_config(app)
     # cdk-nag 3 is a validation plugin: unacknowledged findings make synth raise.
     cdk.Validations.of(app).add_plugins(AwsSolutionsChecks(app, verbose=True))
-    build_platform(app, config)
+    bootstrap_model = app.node.try_get_context("bootstrap_model")
+    build_platform(
+        app,
+        config,
+        bootstrap_model=Path(bootstrap_model) if bootstrap_model else DEFAULT_BOOTSTRAP_MODEL,
+    )
     for key, value in config.tags.items():
         cdk.Tags.of(app).add(key, value)
     return app

@@ -61,7 +61,6 @@ class EtlConfig:
     # "schedule": the ETL job runs on `schedule` (a cron or rate expression).
     trigger: Literal["on_upload", "schedule"]
     schedule: str
-    job_bookmarks: bool
     # CSV files named train*/test* keep their original split (IMDb's own train/test).
     split_from_filename: bool
     min_chars: int

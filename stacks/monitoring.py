@@ -20,9 +20,7 @@ from aws_cdk import aws_sns as sns
 from constructs import Construct
 
 from stacks.config import MonitoringConfig, ServingConfig
-from stacks.etl import EtlStack
-from stacks.ml import MlStack
-from stacks.serving import ServingStack
+from stacks.outputs import Etl, Ml, Serving
 
 SEV1, SEV2, SEV3 = "SEV1", "SEV2", "SEV3"
 GT = cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD
@@ -57,9 +55,9 @@ class MonitoringStack(Stack):
         serving_config: ServingConfig,
         project: str,
         topic: sns.ITopic,
-        etl: EtlStack,
-        ml: MlStack,
-        serving: ServingStack,
+        etl: Etl,
+        ml: Ml,
+        serving: Serving,
         **kwargs,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
@@ -69,9 +67,9 @@ class MonitoringStack(Stack):
         self._period = Duration.minutes(thresholds.period_minutes)
         self._evaluations = thresholds.evaluation_periods
 
-        api = serving.api.api
+        api = serving.api
         function = serving.function
-        state_machine = ml.pipeline.state_machine
+        state_machine = ml.state_machine
 
         self.alarms = ComponentAlarms(
             api=[
@@ -135,8 +133,8 @@ class MonitoringStack(Stack):
                     for a in (
                         self.alarms.api[0],
                         self.alarms.function[0],
-                        serving.endpoint.alarms.invocation_5xx,
-                        serving.endpoint.alarms.model_latency,
+                        serving.endpoint_alarms.invocation_5xx,
+                        serving.endpoint_alarms.model_latency,
                     )
                 )
             ),
@@ -236,15 +234,15 @@ class MonitoringStack(Stack):
             )
         return found
 
-    def _endpoint_alarms(self, serving: ServingStack) -> list[cloudwatch.IAlarm]:
+    def _endpoint_alarms(self, serving: Serving) -> list[cloudwatch.IAlarm]:
         # Built beside the endpoint, because blue/green rollbacks watch them too.
-        endpoint_alarms = serving.endpoint.alarms.alarms
+        endpoint_alarms = serving.endpoint_alarms.alarms
         for alarm in endpoint_alarms:
             self._notify(alarm)
         return endpoint_alarms
 
-    def _etl_alarms(self, etl: EtlStack) -> list[cloudwatch.IAlarm]:
-        job: glue.PySparkEtlJob = etl.job
+    def _etl_alarms(self, etl: Etl) -> list[cloudwatch.IAlarm]:
+        job = etl.job
         # The Glue L2 counts job state changes through EventBridge rules it creates.
         found = [
             self._alarm(
@@ -300,12 +298,12 @@ class MonitoringStack(Stack):
         return found
 
     # --- dashboard and budget -------------------------------------------------------
-    def _dashboard(self, etl: EtlStack, ml: MlStack, serving: ServingStack) -> cloudwatch.Dashboard:
+    def _dashboard(self, etl: Etl, ml: Ml, serving: Serving) -> cloudwatch.Dashboard:
         period = self._period
-        api = serving.api.api
+        api = serving.api
         function = serving.function
-        endpoint = serving.endpoint.alarms
-        machine = ml.pipeline.state_machine
+        endpoint = serving.endpoint_alarms
+        machine = ml.state_machine
         job = etl.job
         dashboard = cloudwatch.Dashboard(
             self,

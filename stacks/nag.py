@@ -13,6 +13,39 @@ from constructs import IConstruct, IValidation
 
 IAM5 = "AwsSolutions-IAM5"
 
+# Wildcard findings the CDK's own grants produce, written once for every role that has
+# them. Each maps a regular expression over IAM5 finding ids to the reason it is narrow.
+BUCKET_GRANT_ACTIONS = {
+    r"^Action::s3:(GetObject|GetBucket|List|DeleteObject|Abort)\*$": (
+        "CDK's bucket grants use this action family; resources stay one bucket or prefix."
+    ),
+}
+KEY_GRANT_ACTIONS = {
+    r"^Action::kms:(GenerateDataKey|ReEncrypt)\*$": (
+        "CDK's key grants use this action family on the single lake key."
+    ),
+}
+CDK_GRANT_ACTIONS = {**BUCKET_GRANT_ACTIONS, **KEY_GRANT_ACTIONS}
+ASSET_BUCKET_OBJECTS = (
+    r"^Resource::arn:<AWS::Partition>:s3:::cdk-\w+-assets-<AWS::AccountId>-<AWS::Region>/\*$"
+)
+ECR_AUTHORIZATION_TOKEN = {
+    r"^Resource::\*$": (
+        "ecr:GetAuthorizationToken supports no resource-level permissions; pulling itself "
+        "is limited to the scikit-learn framework repository."
+    ),
+}
+
+
+def under_prefixes(prefixes: tuple[str, ...], reason: str) -> dict[str, str]:
+    """Objects under one of `prefixes` (a folder of a bucket), whose keys are not known."""
+    return {rf"/({'|'.join(prefixes)})/\*$": reason}
+
+
+def asset_bucket(reason: str) -> dict[str, str]:
+    """CDK's bootstrap asset bucket, read by a role that loads its own asset from it."""
+    return {ASSET_BUCKET_OBJECTS: reason}
+
 
 def acknowledge(scope: IConstruct, rule: str, reason: str, *, finding: str | None = None) -> None:
     """Acknowledge `rule` (one `finding` of it, when given) on `scope` and its children.

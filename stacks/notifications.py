@@ -13,19 +13,20 @@ from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sns_subscriptions as subscriptions
 from constructs import Construct
 
+from stacks.outputs import Notifications
+
 # AWS services that publish to the topic on our behalf and so must use its key.
 _PUBLISHING_SERVICES = ("cloudwatch.amazonaws.com", "budgets.amazonaws.com", "events.amazonaws.com")
 
 
 class NotificationsStack(Stack):
-    key: kms.Key
-    topic: sns.Topic
+    outputs: Notifications
 
     def __init__(
         self, scope: Construct, construct_id: str, *, emails: tuple[str, ...], **kwargs
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
-        self.key = kms.Key(
+        key = kms.Key(
             self,
             "TopicKey",
             description="Encrypts the platform notification topic",
@@ -33,7 +34,7 @@ class NotificationsStack(Stack):
             pending_window=Duration.days(7),
             removal_policy=RemovalPolicy.DESTROY,
         )
-        self.key.add_to_resource_policy(
+        key.add_to_resource_policy(
             iam.PolicyStatement(
                 sid="AllowAwsServicesToPublishEncrypted",
                 principals=[iam.ServicePrincipal(s) for s in _PUBLISHING_SERVICES],
@@ -42,23 +43,24 @@ class NotificationsStack(Stack):
                 conditions={"StringEquals": {"aws:SourceAccount": Aws.ACCOUNT_ID}},
             )
         )
-        self.topic = sns.Topic(
+        topic = sns.Topic(
             self,
             "Topic",
             display_name="Reviews platform notifications",
-            master_key=self.key,
+            master_key=key,
             enforce_ssl=True,
         )
         # CloudWatch alarm actions and EventBridge targets add their own grants;
         # AWS Budgets needs this one written out.
-        self.topic.add_to_resource_policy(
+        topic.add_to_resource_policy(
             iam.PolicyStatement(
                 sid="AllowBudgetsToPublish",
                 principals=[iam.ServicePrincipal("budgets.amazonaws.com")],
                 actions=["sns:Publish"],
-                resources=[self.topic.topic_arn],
+                resources=[topic.topic_arn],
                 conditions={"StringEquals": {"aws:SourceAccount": Aws.ACCOUNT_ID}},
             )
         )
         for email in emails:
-            self.topic.add_subscription(subscriptions.EmailSubscription(email))
+            topic.add_subscription(subscriptions.EmailSubscription(email))
+        self.outputs = Notifications(topic=topic)

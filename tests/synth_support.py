@@ -14,8 +14,15 @@ from aws_cdk.assertions import Template  # noqa: E402
 
 import app as cdk_app  # noqa: E402
 from stacks.config import StageConfig  # noqa: E402
+from stacks.constructs.shared.source_bundle import deterministic_tarball  # noqa: E402
 
 STAGES = ("dev", "prod")
+FIXTURE_MODEL = Path(__file__).resolve().parent / "stacks" / "fixture_model" / "README.md"
+
+
+def fixture_model_artifact(directory: Path) -> Path:
+    """A tiny stand-in for model.tar.gz: synth only uploads it, so no model is trained."""
+    return deterministic_tarball({"README.md": FIXTURE_MODEL}, directory / "model.tar.gz")
 
 
 @dataclass
@@ -38,6 +45,7 @@ class SynthesisedStage:
 
 
 def synthesise(stage: str, outdir: Path, **extra_context) -> SynthesisedStage:
+    extra_context.setdefault("bootstrap_model", str(fixture_model_artifact(outdir.parent)))
     context = {**cdk_app.cdk_json_context(), "stage": stage, **extra_context}
     app = cdk_app.create_app(context=context, outdir=str(outdir))
     app.synth()

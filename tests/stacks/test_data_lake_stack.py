@@ -21,7 +21,7 @@ def _bucket_id(stack, construct_id: str) -> str:
 def test_data_buckets_use_the_lake_key(dev, layer):
     stack = dev.stack("data-lake")
     template = dev.template("data-lake")
-    key_id = stack.get_logical_id(stack.key.node.default_child)
+    key_id = stack.get_logical_id(stack.outputs.key.node.default_child)
     bucket = _buckets(template)[_bucket_id(stack, layer)]
     rule = bucket["Properties"]["BucketEncryption"]["ServerSideEncryptionConfiguration"][0]
     assert rule["ServerSideEncryptionByDefault"] == {
@@ -128,7 +128,7 @@ def test_key_rotates(dev):
 def test_athena_workgroup_enforces_encrypted_results_and_a_scan_cutoff(synthesised):
     for stage in synthesised.values():
         stack = stage.stack("data-lake")
-        key_id = stack.get_logical_id(stack.key.node.default_child)
+        key_id = stack.get_logical_id(stack.outputs.key.node.default_child)
         cutoff = stage.config.data_lake.athena_bytes_scanned_cutoff
         stage.template("data-lake").has_resource_properties(
             "AWS::Athena::WorkGroup",

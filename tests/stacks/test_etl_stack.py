@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from stacks.etl import CURATED_TABLE, PROCESSED_TABLE, QUARANTINE_TABLE
+from lake_layout import CURATED_TABLE, PROCESSED_TABLE, QUARANTINE_TABLE
 
 
 def _only(template, resource_type: str) -> dict:
@@ -158,9 +158,9 @@ def test_job_log_group_is_encrypted_and_expires(synthesised):
 
 
 def test_stack_passes_exactly_the_arguments_the_job_reads(dev):
-    from clean_reviews import GLUE_OPTIONAL, GLUE_REQUIRED
+    from etl_options import OPTIONS
 
     args = _only(dev.template("etl"), "AWS::Glue::Job")["Properties"]["DefaultArguments"]
     ours = {name[2:] for name in args if not name[2:3].isupper() and "-" not in name[2:]}
-    assert set(GLUE_REQUIRED) - {"JOB_NAME"} <= ours
-    assert ours <= set(GLUE_REQUIRED) | set(GLUE_OPTIONAL)
+    assert {option.name for option in OPTIONS if option.required} <= ours
+    assert ours <= {option.name for option in OPTIONS}

@@ -8,7 +8,8 @@ import re
 import pytest
 from synth_support import state_machine_definition
 
-from stacks.constructs.training_pipeline import GATE_METRIC, TUNING_RANGES
+from stacks.constructs.ml.training_job import TUNING_RANGES
+from training_metrics import GATE_METRIC
 
 
 @pytest.fixture(scope="module")
@@ -130,17 +131,13 @@ def test_model_package_group_exists(dev):
     )
 
 
-def test_image_uri_comes_from_the_sdk_region_table(dev):
-    from sagemaker.core import image_uris
+def test_image_uri_comes_from_the_region_table(dev):
+    from scripts.sklearn_images import IMAGE_TABLE
 
     mappings = dev.template("ml").to_json()["Mappings"]
     (table,) = [m for m in mappings.values() if "us-east-1" in m]
-    expected = image_uris.retrieve(
-        "sklearn",
-        region="eu-west-1",
-        version=dev.config.training.sklearn_framework_version,
-        image_scope="training",
-    )
+    version = dev.config.training.sklearn_framework_version
+    expected = json.loads(IMAGE_TABLE.read_text())[version]["eu-west-1"]["training"]
     assert table["eu-west-1"]["training"] == expected
     assert len(table) > 20
 

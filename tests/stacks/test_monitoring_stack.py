@@ -42,7 +42,7 @@ def _is_cdk_custom_resource_handler(logical_id: str, resource: dict) -> bool:
 
 def _topic_ref(stage) -> str:
     stack = stage.stack("notifications")
-    return stack.get_logical_id(stack.topic.node.default_child)
+    return stack.get_logical_id(stack.outputs.topic.node.default_child)
 
 
 @pytest.mark.parametrize("stage_name", ["dev", "prod"])

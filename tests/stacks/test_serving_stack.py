@@ -6,7 +6,7 @@ import json
 
 from aws_cdk.assertions import Match
 
-from stacks.constructs.sentiment_endpoint import VARIANT
+from stacks.constructs.serving.sentiment_endpoint import VARIANT
 
 
 def _only(template, resource_type: str) -> dict:
@@ -19,7 +19,7 @@ def _predict_function(stage, template=None) -> dict:
     """The predict Lambda (the CDK adds helper functions beside it)."""
     stack = stage.stack("serving")
     template = template or stage.template("serving")
-    logical_id = stack.get_logical_id(stack.function.node.default_child)
+    logical_id = stack.get_logical_id(stack.outputs.function.node.default_child)
     return template.find_resources("AWS::Lambda::Function")[logical_id]["Properties"]
 
 

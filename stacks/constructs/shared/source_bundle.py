@@ -17,7 +17,7 @@ from pathlib import Path
 from aws_cdk import aws_s3_assets as s3_assets
 from constructs import Construct
 
-BUNDLE_DIR = Path(__file__).resolve().parents[2] / "build" / "bundles"
+BUNDLE_DIR = Path(__file__).resolve().parents[3] / "build" / "bundles"
 
 
 def deterministic_tarball(files: Mapping[str, Path], destination: Path) -> Path:

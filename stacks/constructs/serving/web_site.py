@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from aws_cdk import aws_cloudfront as cloudfront
 from aws_cdk import aws_cloudfront_origins as origins
-from aws_cdk import aws_logs as logs
+from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_s3_deployment as s3_deployment
 from constructs import Construct
 
 from stacks.config import LayerLifecycle
-from stacks.constructs.secure_bucket import SecureBucket
-
-WEB_DIR = Path(__file__).resolve().parents[2] / "web"
+from stacks.constructs.shared.retention import Retention
+from stacks.constructs.shared.secure_bucket import SecureBucket
+from stacks.constructs.shared.secure_log_group import secure_log_group
+from stacks.source_paths import WEB
 
 
 class WebSite(Construct):
@@ -24,7 +23,7 @@ class WebSite(Construct):
         construct_id: str,
         *,
         access_logs_bucket: s3.IBucket,
-        retain: bool,
+        retention: Retention,
     ) -> None:
         super().__init__(scope, construct_id)
         # Plain HTML needs no KMS: S3-managed keys let CloudFront's OAC read without
@@ -35,7 +34,8 @@ class WebSite(Construct):
             lifecycle=LayerLifecycle(),
             noncurrent_version_expire_days=30,
             abort_incomplete_multipart_days=7,
-            retain=False,
+            retention=retention,
+            disposable=True,
             access_logs_bucket=access_logs_bucket,
         ).bucket
         # CloudFront standard logs need ACLs, which the platform's buckets disable.
@@ -45,7 +45,7 @@ class WebSite(Construct):
             lifecycle=LayerLifecycle(expire_days=90),
             noncurrent_version_expire_days=30,
             abort_incomplete_multipart_days=7,
-            retain=retain,
+            retention=retention,
             access_logs_bucket=access_logs_bucket,
             object_ownership=s3.ObjectOwnership.OBJECT_WRITER,
         ).bucket
@@ -68,7 +68,7 @@ class WebSite(Construct):
         self.origin = f"https://{self.distribution.distribution_domain_name}"
 
     def publish(
-        self, *, api_url: str, api_key_required: bool, log_retention: logs.RetentionDays
+        self, *, api_url: str, api_key_required: bool, key: kms.IKey, retention: Retention
     ) -> None:
         """Upload the page with a config.js that points it at the deployed API."""
         config_js = (
@@ -84,11 +84,11 @@ class WebSite(Construct):
             "Publish",
             destination_bucket=self.bucket,
             sources=[
-                s3_deployment.Source.asset(str(WEB_DIR), exclude=["config.js"]),
+                s3_deployment.Source.asset(str(WEB), exclude=["config.js"]),
                 s3_deployment.Source.data("config.js", config_js),
             ],
             distribution=self.distribution,
             distribution_paths=["/*"],
             prune=True,
-            log_group=logs.LogGroup(self, "PublishLogs", retention=log_retention),
+            log_group=secure_log_group(self, "PublishLogs", key=key, retention=retention),
         )

@@ -1,51 +1,47 @@
-"""AWS framework container images, resolved per region by the SageMaker SDK at synth time."""
+"""The SageMaker scikit-learn framework image of the stack's region, without lookups.
+
+Stacks are environment-agnostic, so the region is only known at deploy time: a region
+table becomes a CfnMapping and `Aws.REGION` picks the row. The table comes from the
+SageMaker SDK's own configuration, generated once into `sklearn_images.json` by
+`scripts/sklearn_images.py` (`make images`; a test keeps it equal to the pinned SDK), so
+a synth never imports the SDK.
+"""
 
 from __future__ import annotations
 
 import functools
+import json
+from pathlib import Path
 
 from aws_cdk import Aws, CfnMapping, Stack
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
-SKLEARN = "sklearn"
+from stacks.config import ConfigError
+
+REPOSITORY = "sagemaker-scikit-learn"
+IMAGE_TABLE = Path(__file__).with_name("sklearn_images.json")
 
 
 @functools.cache
-def _sklearn_images(version: str) -> dict[str, dict[str, str]]:
-    """Region -> image URIs and registry account, straight from the SDK's own tables."""
-    # Imported here: the SDK is large and only this construct needs it.
-    from sagemaker.core import image_uris
-
-    config = image_uris.config_for_framework(SKLEARN)
-    regions = config["inference"]["versions"][version]["registries"]
-    images = {}
-    for region, account in sorted(regions.items()):
-        images[region] = {
-            "account": account,
-            "training": image_uris.retrieve(
-                SKLEARN, region=region, version=version, image_scope="training"
-            ),
-            "inference": image_uris.retrieve(
-                SKLEARN, region=region, version=version, image_scope="inference"
-            ),
-        }
-    return images
+def _checked_in_table(version: str) -> dict[str, dict[str, str]]:
+    tables = json.loads(IMAGE_TABLE.read_text())
+    if version not in tables:
+        raise ConfigError(
+            f"training.sklearn_framework_version {version!r} is not in "
+            f"{IMAGE_TABLE.name} ({sorted(tables)}): run `make images`"
+        )
+    table: dict[str, dict[str, str]] = tables[version]
+    return table
 
 
 class SklearnImage(Construct):
-    """The SageMaker scikit-learn image for the stack's region, without lookups.
-
-    Stacks are environment-agnostic, so the region is only known at deploy time: the
-    SDK's region table becomes a CfnMapping and `Aws.REGION` picks the row.
-    """
-
-    REPOSITORY = "sagemaker-scikit-learn"
+    """Training and inference image URIs of the region, and pull permissions."""
 
     def __init__(self, scope: Construct, construct_id: str, *, version: str) -> None:
         super().__init__(scope, construct_id)
         self.version = version
-        self._mapping = CfnMapping(self, "Regions", mapping=_sklearn_images(version))
+        self._mapping = CfnMapping(self, "Regions", mapping=_checked_in_table(version))
 
     @property
     def training_uri(self) -> str:
@@ -61,7 +57,7 @@ class SklearnImage(Construct):
             service="ecr",
             account=self._mapping.find_in_map(Aws.REGION, "account"),
             resource="repository",
-            resource_name=self.REPOSITORY,
+            resource_name=REPOSITORY,
         )
 
     def grant_pull(self, grantee: iam.IGrantable) -> None:

@@ -8,6 +8,7 @@ from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from stacks.config import LayerLifecycle
+from stacks.constructs.shared.retention import Retention
 
 
 class SecureBucket(Construct):
@@ -26,13 +27,16 @@ class SecureBucket(Construct):
         lifecycle: LayerLifecycle,
         noncurrent_version_expire_days: int,
         abort_incomplete_multipart_days: int,
-        retain: bool,
+        retention: Retention,
+        disposable: bool = False,
         encryption_key: kms.IKey | None = None,
         access_logs_bucket: s3.IBucket | None = None,
         event_bridge_enabled: bool = False,
         object_ownership: s3.ObjectOwnership = s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
     ) -> None:
         super().__init__(scope, construct_id)
+        # Content rebuilt on every deployment (the web page) goes with its stack.
+        removal = RemovalPolicy.DESTROY if disposable else retention.removal_policy
         self.bucket = s3.Bucket(
             self,
             "Bucket",
@@ -55,9 +59,9 @@ class SecureBucket(Construct):
                     lifecycle, noncurrent_version_expire_days, abort_incomplete_multipart_days
                 )
             ],
-            removal_policy=RemovalPolicy.RETAIN if retain else RemovalPolicy.DESTROY,
+            removal_policy=removal,
             # Emptying on delete only makes sense where deletion is allowed at all.
-            auto_delete_objects=not retain,
+            auto_delete_objects=removal == RemovalPolicy.DESTROY,
         )
 
 

@@ -1,0 +1,114 @@
+"""The Glue job that cleans raw reviews into the processed, curated and quarantine layers."""
+
+from __future__ import annotations
+
+from aws_cdk import Duration
+from aws_cdk import aws_glue as glue
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_logs as logs
+from constructs import Construct
+
+from etl_options import glue_arguments
+from lake_layout import (
+    CURATED_TABLE,
+    PROCESSED_TABLE,
+    QUARANTINE_TABLE,
+    SUMMARY_FILE,
+    SUMMARY_PREFIX,
+)
+from stacks.config import EtlConfig
+from stacks.constructs.etl.glue_grants import grant_glue_logs
+from stacks.outputs import DataLake
+from stacks.source_paths import COMMON, GLUE_JOBS
+
+ENTRY_SCRIPT = GLUE_JOBS / "clean_reviews.py"
+# The job's own modules beside the entry script, and the shared rules it applies.
+SHARED_MODULES = ("text_normalization.py", "review_labels.py", "lake_layout.py", "etl_options.py")
+
+
+def job_modules() -> list:
+    """Every file Glue ships with --extra-py-files (flat onto the job's path)."""
+    own = sorted(p for p in GLUE_JOBS.glob("*.py") if p != ENTRY_SCRIPT)
+    return [*own, *(COMMON / name for name in SHARED_MODULES)]
+
+
+class CleaningJob(Construct):
+    """Role (read raw, write three layers) and the PySpark job on Glue 5.1."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        config: EtlConfig,
+        lake: DataLake,
+        security: glue.ISecurityConfiguration,
+        log_group: logs.ILogGroup,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        buckets = lake.buckets
+        self.role = iam.Role(
+            self,
+            "Role",
+            assumed_by=iam.ServicePrincipal("glue.amazonaws.com"),
+            description="Runs the review-cleaning Glue job: reads raw, writes the lake layers",
+        )
+        buckets.raw.grant_read(self.role)
+        # Overwriting a layer deletes its previous objects, hence read-write.
+        buckets.processed.grant_read_write(self.role, f"{PROCESSED_TABLE}/*")
+        buckets.processed.grant_read_write(self.role, f"{SUMMARY_PREFIX}/*")
+        buckets.curated.grant_read_write(self.role, f"{CURATED_TABLE}/*")
+        buckets.quarantine.grant_read_write(self.role, f"{QUARANTINE_TABLE}/*")
+        lake.key.grant_encrypt_decrypt(self.role)
+        grant_glue_logs(self.role, "jobs")
+        log_group.grant_write(self.role)
+
+        self.job = glue.PySparkEtlJob(
+            self,
+            "Job",
+            description="Cleans raw reviews into processed, curated and quarantine layers",
+            glue_version=glue.GlueVersion.V5_1,
+            role=self.role,
+            script=glue.Code.from_asset(str(ENTRY_SCRIPT)),
+            extra_python_files=[glue.Code.from_asset(str(path)) for path in job_modules()],
+            worker_configuration=glue.WorkerConfiguration(
+                worker_type=glue.WorkerType[config.worker_type.replace(".", "_")],
+                number_of_workers=config.number_of_workers,
+            ),
+            timeout=Duration.minutes(config.timeout_minutes),
+            max_retries=config.max_retries,
+            max_concurrent_runs=1,
+            security_configuration=security,
+            continuous_logging=glue.ContinuousLoggingProps(
+                enabled=True, log_group=log_group, quiet=True
+            ),
+            enable_metrics=True,
+            enable_observability_metrics=True,
+            default_arguments={
+                # Deduplication needs the whole corpus, so each run reads all of raw and
+                # overwrites its outputs (idempotent): bookmarks would narrow the input.
+                "--job-bookmark-option": "job-bookmark-disable",
+                **glue_arguments(
+                    {
+                        "raw_path": buckets.raw.s3_url_for_object(),
+                        "processed_path": buckets.processed.s3_url_for_object(
+                            f"{PROCESSED_TABLE}/"
+                        ),
+                        "curated_path": buckets.curated.s3_url_for_object(f"{CURATED_TABLE}/"),
+                        "quarantine_path": buckets.quarantine.s3_url_for_object(
+                            f"{QUARANTINE_TABLE}/"
+                        ),
+                        "summary_path": buckets.processed.s3_url_for_object(
+                            f"{SUMMARY_PREFIX}/{SUMMARY_FILE}"
+                        ),
+                        "input_format": "auto",
+                        "split_from_filename": config.split_from_filename,
+                        "min_chars": config.min_chars,
+                        "max_chars": config.max_chars,
+                        "validation_percent": config.validation_percent,
+                        "test_percent": config.test_percent,
+                        "max_quarantine_share": config.max_quarantine_share,
+                    }
+                ),
+            },
+        )

@@ -1,0 +1,58 @@
+"""The lake's seven buckets, one SecureBucket each, with the lifecycle of their layer."""
+
+from __future__ import annotations
+
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_s3 as s3
+from constructs import Construct
+
+from stacks.config import LayerLifecycle, LifecycleConfig
+from stacks.constructs.shared.retention import Retention
+from stacks.constructs.shared.secure_bucket import SecureBucket
+from stacks.outputs import LakeBuckets
+
+
+def lake_buckets(
+    scope: Construct, *, lifecycle: LifecycleConfig, key: kms.IKey, retention: Retention
+) -> LakeBuckets:
+    """Every bucket directly in `scope`, so each keeps its logical id (a replaced bucket
+    is lost data)."""
+
+    def bucket(
+        construct_id: str,
+        layer: LayerLifecycle,
+        *,
+        access_logs: s3.IBucket | None,
+        encrypted: bool = True,
+        event_bridge_enabled: bool = False,
+    ) -> s3.IBucket:
+        return SecureBucket(
+            scope,
+            construct_id,
+            lifecycle=layer,
+            noncurrent_version_expire_days=lifecycle.noncurrent_version_expire_days,
+            abort_incomplete_multipart_days=lifecycle.abort_incomplete_multipart_days,
+            retention=retention,
+            encryption_key=key if encrypted else None,
+            access_logs_bucket=access_logs,
+            event_bridge_enabled=event_bridge_enabled,
+        ).bucket
+
+    # S3 server access logging cannot write to SSE-KMS buckets: the log bucket alone
+    # uses SSE-S3, and it does not log to itself.
+    access_logs = bucket("AccessLogs", lifecycle.access_logs, access_logs=None, encrypted=False)
+
+    def layer(construct_id: str, layer: LayerLifecycle, **options: bool) -> s3.IBucket:
+        return bucket(construct_id, layer, access_logs=access_logs, **options)
+
+    return LakeBuckets(
+        access_logs=access_logs,
+        # EventBridge notifications let the pipeline start on new raw objects.
+        raw=layer("Raw", lifecycle.raw, event_bridge_enabled=True),
+        processed=layer("Processed", lifecycle.processed),
+        curated=layer("Curated", lifecycle.curated),
+        quarantine=layer("Quarantine", lifecycle.quarantine),
+        # Training output, checkpoints, source bundles and endpoint data capture.
+        models=layer("Models", lifecycle.models),
+        athena_results=layer("AthenaResults", lifecycle.athena_results),
+    )

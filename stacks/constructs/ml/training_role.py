@@ -1,0 +1,52 @@
+"""The role SageMaker training jobs run as: read the channels, write artifacts, log."""
+
+from __future__ import annotations
+
+from aws_cdk import Aws
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_s3_assets as s3_assets
+from constructs import Construct
+
+from lake_layout import CHECKPOINT_PREFIX, CURATED_TABLE, TRAINING_OUTPUT_PREFIX
+from stacks.constructs.shared.sklearn_image import SklearnImage
+from stacks.outputs import DataLake
+
+# SageMaker names training log streams per job under this one log group.
+TRAINING_LOG_GROUP = "/aws/sagemaker/TrainingJobs"
+
+
+def training_role(
+    scope: Construct,
+    construct_id: str,
+    *,
+    lake: DataLake,
+    source: s3_assets.Asset,
+    image: SklearnImage,
+) -> iam.Role:
+    role = iam.Role(
+        scope,
+        construct_id,
+        assumed_by=iam.ServicePrincipal("sagemaker.amazonaws.com"),
+        description="Training jobs: read curated channels, write model artifacts",
+    )
+    lake.buckets.curated.grant_read(role, f"{CURATED_TABLE}/*")
+    lake.buckets.models.grant_read_write(role, f"{TRAINING_OUTPUT_PREFIX}/*")
+    lake.buckets.models.grant_read_write(role, f"{CHECKPOINT_PREFIX}/*")
+    source.grant_read(role)
+    lake.key.grant_encrypt_decrypt(role)
+    image.grant_pull(role)
+    role.add_to_policy(
+        iam.PolicyStatement(
+            actions=[
+                "logs:CreateLogGroup",
+                "logs:CreateLogStream",
+                "logs:PutLogEvents",
+                "logs:DescribeLogStreams",
+            ],
+            resources=[
+                f"arn:{Aws.PARTITION}:logs:{Aws.REGION}:{Aws.ACCOUNT_ID}:"
+                f"log-group:{TRAINING_LOG_GROUP}*"
+            ],
+        )
+    )
+    return role

@@ -1,0 +1,69 @@
+"""What each stack hands the stacks after it: small frozen records of CDK objects.
+
+A consumer receives exactly these objects (a bucket, a key, a job, a state machine),
+never a whole producing stack and never a name rebuilt by hand, so the CDK sees every
+cross-stack reference and orders deployments itself.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from aws_cdk import aws_apigateway as apigw
+from aws_cdk import aws_athena as athena
+from aws_cdk import aws_glue as glue
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_sagemaker as sagemaker
+from aws_cdk import aws_sns as sns
+from aws_cdk import aws_stepfunctions as sfn
+
+from stacks.constructs.serving.endpoint_alarms import SageMakerEndpointAlarms
+
+
+@dataclass(frozen=True)
+class Notifications:
+    topic: sns.ITopic
+
+
+@dataclass(frozen=True)
+class LakeBuckets:
+    access_logs: s3.IBucket
+    raw: s3.IBucket
+    processed: s3.IBucket
+    curated: s3.IBucket
+    quarantine: s3.IBucket
+    models: s3.IBucket
+    athena_results: s3.IBucket
+
+
+@dataclass(frozen=True)
+class DataLake:
+    key: kms.IKey
+    buckets: LakeBuckets
+    database: glue.IDatabase
+    workgroup: athena.CfnWorkGroup
+
+
+@dataclass(frozen=True)
+class Etl:
+    job: glue.IJob
+    crawler: glue.CfnCrawler
+    ruleset: glue.DataQualityRuleset
+    # Glue assumes it to evaluate the ruleset; the pipeline passes it.
+    quality_role: iam.IRole
+
+
+@dataclass(frozen=True)
+class Ml:
+    state_machine: sfn.StateMachine
+    model_package_group: sagemaker.CfnModelPackageGroup
+
+
+@dataclass(frozen=True)
+class Serving:
+    endpoint_alarms: SageMakerEndpointAlarms
+    function: lambda_.IFunction
+    api: apigw.RestApi
