@@ -218,7 +218,7 @@ def _build(cls: type, raw: Any, path: str) -> Any:
     unknown = sorted(set(raw) - set(fields))
     if unknown:
         raise ConfigError(f"{path}: unknown keys {unknown}")
-    values = {}
+    values: dict[str, Any] = {}
     for name, field in fields.items():
         if name not in raw:
             # jsii drops JSON nulls from context maps, so an absent optional means None.
@@ -239,7 +239,7 @@ def _build(cls: type, raw: Any, path: str) -> Any:
 def _coerce(hint: Any, value: Any, path: str) -> Any:
     origin = typing.get_origin(hint)
     args = typing.get_args(hint)
-    if dataclasses.is_dataclass(hint):
+    if isinstance(hint, type) and dataclasses.is_dataclass(hint):
         return _build(hint, value, path)
     if origin in (typing.Union, types.UnionType):
         if value is None and type(None) in args:

@@ -81,7 +81,7 @@ def acknowledge_cdk_helpers(
                 acknowledge_policy_wildcards(role, wildcards)
 
 
-def acknowledge_policy_wildcards(role: iam.Role, reasons: dict[str, str]) -> None:
+def acknowledge_policy_wildcards(role: iam.IRole, reasons: dict[str, str]) -> None:
     """Acknowledge the IAM5 wildcard findings of `role`'s policy that match `reasons`.
 
     `reasons` maps a regular expression over finding ids (`Action::s3:GetObject*`,
@@ -91,8 +91,8 @@ def acknowledge_policy_wildcards(role: iam.Role, reasons: dict[str, str]) -> Non
     stays unacknowledged and fails the synth, as it should.
     """
     policy = role.node.try_find_child("DefaultPolicy")
-    if policy is not None:
-        cfn_policy = policy.node.default_child
+    cfn_policy = policy.node.default_child if policy is not None else None
+    if isinstance(cfn_policy, iam.CfnPolicy):
         cfn_policy.node.add_validation(_WildcardAcknowledger(cfn_policy, reasons))
 
 

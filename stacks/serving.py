@@ -159,20 +159,7 @@ def _acknowledge(
             "WAF is switched off in this stage to keep idle cost near zero; throttling "
             "and a daily quota bound abuse. Prod enables serving.waf_enabled.",
         )
-    distribution = web.distribution
-    for rule, reason in (
-        ("AwsSolutions-CFR1", "A public demo page for a public API: no geo restriction is wanted."),
-        (
-            "AwsSolutions-CFR2",
-            "Static page only; the API it calls has its own WAF option and throttling.",
-        ),
-        (
-            "AwsSolutions-CFR4",
-            "The default CloudFront certificate cannot pin TLS 1.2; attach a custom domain "
-            "and certificate to enforce it.",
-        ),
-    ):
-        nag.acknowledge(distribution, rule, reason)
+    _acknowledge_web_page(web)
     nag.acknowledge_cdk_helpers(
         stack,
         id_prefix="Custom::CDKBucketDeployment",
@@ -195,3 +182,19 @@ def _acknowledge(
             ),
         },
     )
+
+
+def _acknowledge_web_page(web: WebSite) -> None:
+    for rule, reason in (
+        ("AwsSolutions-CFR1", "A public demo page for a public API: no geo restriction is wanted."),
+        (
+            "AwsSolutions-CFR2",
+            "Static page only; the API it calls has its own WAF option and throttling.",
+        ),
+        (
+            "AwsSolutions-CFR4",
+            "The default CloudFront certificate cannot pin TLS 1.2; attach a custom domain "
+            "and certificate to enforce it.",
+        ),
+    ):
+        nag.acknowledge(web.distribution, rule, reason)

@@ -72,8 +72,22 @@ class PrepareData(sfn.StateMachineFragment):
             result_selector={"state": sfn.JsonPath.string_at("$.Crawler.State")},
             result_path="$.crawler",
         )
+        self._check_quality = self._quality_check(etl, database)
+        for task in (run_etl, start_crawler, crawler_state, self._check_quality):
+            task.add_catch(on_failure, errors=["States.ALL"], result_path="$.error")
+
+        catalog_ready = (
+            sfn.Choice(self, "CatalogReady")
+            .when(sfn.Condition.string_equals("$.crawler.state", "READY"), self._check_quality)
+            .otherwise(wait_for_crawler)
+        )
+        wait_for_crawler.next(crawler_state).next(catalog_ready)
+        run_etl.next(start_crawler).next(wait_for_crawler)
+        self._start = run_etl
+
+    def _quality_check(self, etl: Etl, database: glue.IDatabase) -> tasks.CallAwsService:
         ruleset_name = etl.ruleset.ruleset_name
-        self._check_quality = tasks.CallAwsService(
+        return tasks.CallAwsService(
             self,
             "StartQualityCheck",
             service="glue",
@@ -89,7 +103,7 @@ class PrepareData(sfn.StateMachineFragment):
                 "RulesetNames": [ruleset_name],
             },
             iam_resources=[
-                stack.format_arn(
+                Stack.of(self).format_arn(
                     service="glue", resource="dataQualityRuleset", resource_name=ruleset_name
                 )
             ],
@@ -103,17 +117,6 @@ class PrepareData(sfn.StateMachineFragment):
             result_selector={"run_id": sfn.JsonPath.string_at("$.RunId")},
             result_path="$.quality",
         )
-        for task in (run_etl, start_crawler, crawler_state, self._check_quality):
-            task.add_catch(on_failure, errors=["States.ALL"], result_path="$.error")
-
-        catalog_ready = (
-            sfn.Choice(self, "CatalogReady")
-            .when(sfn.Condition.string_equals("$.crawler.state", "READY"), self._check_quality)
-            .otherwise(wait_for_crawler)
-        )
-        wait_for_crawler.next(crawler_state).next(catalog_ready)
-        run_etl.next(start_crawler).next(wait_for_crawler)
-        self._start = run_etl
 
     @property
     def start_state(self) -> sfn.State:

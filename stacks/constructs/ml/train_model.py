@@ -57,13 +57,14 @@ class TrainModel(sfn.StateMachineFragment):
             result_path="$.job",
         )
         definition = training_job_definition(config, inputs)
+        steps: list[sfn.CustomState | tasks.CallAwsService]
         if self._tuning:
             steps = [self._tuning_state(config, definition), self._best_job_state()]
         else:
             steps = [self._training_state(definition)]
         for step in steps:
             step.add_catch(on_failure, errors=["States.ALL"], result_path="$.error")
-        chain = name_job.next(steps[0])
+        chain: sfn.Chain = name_job.next(steps[0])
         for step in steps[1:]:
             chain = chain.next(step)
         self._start: sfn.State = name_job
@@ -77,7 +78,9 @@ class TrainModel(sfn.StateMachineFragment):
     def end_states(self) -> list[sfn.INextable]:
         return [self._end]
 
-    def _sync_task(self, construct_id: str, api: str, parameters: dict[str, Any], **rest: Any):
+    def _sync_task(
+        self, construct_id: str, api: str, parameters: dict[str, Any], **rest: Any
+    ) -> sfn.CustomState:
         return sfn.CustomState(
             self,
             construct_id,
