@@ -18,7 +18,7 @@ export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export SPARK_LOCAL_IP := 127.0.0.1
 export PYSPARK_PYTHON := $(abspath $(PY))
 
-.PHONY: help install system-deps synth test lint format demo etl train model serve bench cost clean
+.PHONY: help install system-deps synth test test-fast lint format images demo etl train model serve bench cost clean
 
 # The sample ships in both raw layouts; the demo cleans the CSV one.
 ETL_INPUT ?= data/sample/reviews.csv
@@ -61,9 +61,10 @@ cost: install $(BUILD)/model/model.tar.gz ## Estimated monthly cost of both stag
 	$(NPX) cdk synth --quiet -c stage=prod -o cdk.out/prod
 	$(PY) cost/estimate.py cdk.out/dev cdk.out/prod
 
-lint: install ## ruff lint + format check
+lint: install ## ruff lint + format check, mypy type check
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
 
 format: install ## Apply ruff formatting and safe fixes
 	$(VENV)/bin/ruff format .
@@ -72,6 +73,12 @@ format: install ## Apply ruff formatting and safe fixes
 test: install lint $(BUILD)/model/model.tar.gz ## Lint, synthesise both stages (nag + cfn-lint), run every test
 	$(PY) -m pytest
 
+test-fast: install ## The inner loop: every test but Spark, browser and model-fitting ones
+	$(PY) -m pytest -m "not spark and not browser and not training"
+
+images: install ## Regenerate the region -> scikit-learn image table from the pinned SDK
+	$(PY) scripts/sklearn_images.py
+
 # --- the local twins ----------------------------------------------------------------
 etl: install ## Local Glue twin: clean ETL_INPUT into build/etl (processed, quarantine, curated)
 	$(PY) glue_jobs/clean_reviews.py --local --input $(ETL_INPUT) --output $(BUILD)/etl
@@ -79,14 +86,14 @@ etl: install ## Local Glue twin: clean ETL_INPUT into build/etl (processed, quar
 # Trains on DATA when given (e.g. DATA=../shared/datasets/imdb), else on the ETL output.
 train: install ## Local SageMaker twin: train.py through SM_* on build/etl/curated (or DATA=...)
 	@if [ -n "$(DATA)" ]; then \
-	  $(PY) training/run_local.py --data $(DATA) --output $(BUILD)/model; \
+	  $(PY) local/run_training.py --data $(DATA) --output $(BUILD)/model; \
 	else \
 	  $(MAKE) --no-print-directory etl && \
-	  $(PY) training/run_local.py --data $(BUILD)/etl/curated --output $(BUILD)/model; \
+	  $(PY) local/run_training.py --data $(BUILD)/etl/curated --output $(BUILD)/model; \
 	fi
 
 # Retrain when the training code changes: an old pickle does not load into new classes.
-$(BUILD)/model/model.tar.gz: $(wildcard training/*.py) common/text_normalization.py
+$(BUILD)/model/model.tar.gz: $(wildcard training/*.py) local/run_training.py common/text_normalization.py common/review_labels.py common/training_metrics.py common/lake_layout.py
 	$(MAKE) --no-print-directory train
 
 model: install ## Train the bootstrap model the serving stack deploys (build/model/model.tar.gz)
@@ -99,7 +106,7 @@ demo: install ## Synthesise dev, then ETL -> train -> predict through the handle
 	@echo "== 1/4 local ETL on the sample (Glue twin) =="
 	$(PY) glue_jobs/clean_reviews.py --local --input $(ETL_INPUT) --output $(BUILD)/etl
 	@echo "== 2/4 training through the SageMaker script-mode contract =="
-	$(PY) training/run_local.py --data $(BUILD)/etl/curated --output $(BUILD)/model
+	$(PY) local/run_training.py --data $(BUILD)/etl/curated --output $(BUILD)/model
 	@echo "== 3/4 cdk synth of every dev stack, with cdk-nag =="
 	$(NPX) cdk synth --quiet -c stage=dev -o cdk.out/dev
 	$(PY) scripts/synth_summary.py cdk.out/dev

@@ -72,13 +72,18 @@ def main() -> int:
     args = parser.parse_args()
 
     train_script = _load_train_script()
+    from review_labels import parse_label
     from sentiment_model import build_model
 
     reviews = pd.read_csv(args.data / "train.csv.gz")
     meta = pd.read_csv(args.data / "train_meta.csv.gz")
     if len(meta) != len(reviews) or not (meta["row"].to_numpy() == np.arange(len(reviews))).all():
         raise SystemExit("train_meta.csv.gz does not describe train.csv.gz row by row")
-    labels = (reviews["sentiment"].str.strip().str.lower() == "positive").to_numpy().astype(int)
+    # The label table train.py and the ETL use; row order must stay that of train_meta.
+    parsed_labels = reviews["sentiment"].map(parse_label)
+    if parsed_labels.isna().any():
+        raise SystemExit(f"{int(parsed_labels.isna().sum())} rows of train.csv.gz have no label")
+    labels = parsed_labels.to_numpy().astype(int)
     texts = reviews["review"].astype(str).tolist()
     fold_of = movie_folds(meta["id"].to_numpy(), args.folds, args.block)
     parsed = train_script.parse_args([*args.hyperparameters, "--model-dir", "-", "--train", "-"])

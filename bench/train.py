@@ -27,7 +27,7 @@ import numpy as np
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 TRAINING_DIR = REPO_ROOT / "training"
-for folder in (TRAINING_DIR, REPO_ROOT / "common"):
+for folder in (TRAINING_DIR, REPO_ROOT / "common", REPO_ROOT / "local"):
     if str(folder) not in sys.path:
         sys.path.insert(0, str(folder))
 
@@ -41,8 +41,9 @@ def _load(name: str, path: Path):
 
 
 train_script = _load("training_train", TRAINING_DIR / "train.py")
-run_local = _load("training_run_local", TRAINING_DIR / "run_local.py")
 import inference  # noqa: E402
+import model_artifact  # noqa: E402
+import run_training  # noqa: E402
 
 
 def _percentiles(seconds: list[float]) -> dict[str, float]:
@@ -102,7 +103,7 @@ def main() -> int:
     model_dir = output / "model"
 
     with tempfile.TemporaryDirectory(prefix="bench-channels-") as staging:
-        channels = run_local.resolve_channels(args.data.resolve(), Path(staging))
+        channels = run_training.resolve_channels(args.data.resolve(), Path(staging))
         if "test" not in channels:
             raise SystemExit(f"no test split in {args.data}")
         train_data = train_script.load_dataset(channels["train"], "train")
@@ -118,8 +119,8 @@ def main() -> int:
     train_seconds = time.perf_counter() - started
     print(f"training: {train_seconds:.1f} s", flush=True)
 
-    model_path = train_script.save_model(model, model_dir)
-    archive = run_local.pack_model(model_dir, output / "model.tar.gz")
+    model_path = model_artifact.save_model(model, model_dir)
+    archive = run_training.pack_model(model_dir, output / "model.tar.gz")
     metrics = train_script.evaluate(model, test_data)
     del model
 
@@ -164,7 +165,7 @@ def main() -> int:
 def _time_serving_only(args: argparse.Namespace) -> int:
     """Load a model as the serving container does and print its timings as JSON."""
     with tempfile.TemporaryDirectory(prefix="bench-channels-") as staging:
-        channels = run_local.resolve_channels(args.data.resolve(), Path(staging))
+        channels = run_training.resolve_channels(args.data.resolve(), Path(staging))
         reviews = train_script.load_dataset(channels["test"], "test")["review"].tolist()
     started = time.perf_counter()
     served = inference.model_fn(str(args.time_serving))

@@ -22,14 +22,14 @@ from pathlib import Path
 from typing import Any
 
 # The container installs code/ as the user module directory, but the pickle also needs
-# sentiment_model and text_normalization importable when this file is loaded directly.
+# the model's modules and text_normalization importable when this file is loaded directly.
 _CODE_DIR = str(Path(__file__).resolve().parent)
 if _CODE_DIR not in sys.path:
     sys.path.append(_CODE_DIR)
 
-from text_normalization import normalize_text  # noqa: E402
+from model_artifact import load_model  # noqa: E402
+from text_normalization import is_empty_review  # noqa: E402
 
-MODEL_FILENAME = "model.joblib"
 JSON_CONTENT_TYPE = "application/json"
 CSV_CONTENT_TYPE = "text/csv"
 # An online endpoint answers small batches; larger jobs belong to batch transform.
@@ -50,13 +50,8 @@ class InvalidInputError(ValueError):
 
 
 def model_fn(model_dir: str) -> Any:
-    """Load the fitted pipeline that train.py wrote."""
-    import joblib
-
-    code_dir = Path(model_dir) / "code"
-    if code_dir.is_dir() and str(code_dir) not in sys.path:
-        sys.path.append(str(code_dir))
-    model = joblib.load(Path(model_dir) / MODEL_FILENAME)
+    """Load the fitted model that train.py wrote."""
+    model = load_model(model_dir)
     warm_up = getattr(model, "warm_up", None)
     if callable(warm_up):
         warm_up()  # so the first request does not pay for building lookup tables
@@ -132,8 +127,8 @@ def input_fn(request_body: str | bytes, request_content_type: str | None) -> lis
             raise InvalidInputError(
                 "invalid_type", f"review {index} must be a string, got {type(review).__name__}"
             )
-        # Markup or whitespace alone normalises to nothing: no text to judge.
-        if not normalize_text(review):
+        # Markup or whitespace alone is no text to judge: the ETL and the API say the same.
+        if is_empty_review(review):
             raise InvalidInputError("empty_review", f"review {index} has no text")
     return reviews
 

@@ -1,9 +1,11 @@
-"""Session fixture: one train.py run over every supported input form, shared by the tests."""
+"""Session fixtures: models fitted once and shared by the tests that need one."""
 
 from __future__ import annotations
 
 import pytest
 from training_helpers import make_reviews, run_train, with_label
+
+from sentiment_model import NgramNBEnsemble
 
 
 @pytest.fixture(scope="session")
@@ -39,3 +41,14 @@ def trained(tmp_path_factory: pytest.TempPathFactory) -> dict:
         "stdout": result.stdout,
         "channels": channels,
     }
+
+
+@pytest.fixture(scope="session")
+def small_ensemble() -> tuple[NgramNBEnsemble, list[str]]:
+    """An ensemble with both kinds of network, fitted in process, and its reviews."""
+    data = make_reviews(60, seed=11)
+    labels = (data["sentiment"] == "positive").astype(int).to_numpy()
+    model = NgramNBEnsemble(
+        word_bits=14, char_bits=12, network_word_features=300, network_char_features=200
+    ).fit(data["review"].tolist(), labels)
+    return model, data["review"].tolist()

@@ -12,11 +12,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
+from scipy import sparse
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 TRAIN_SCRIPT = REPO_ROOT / "training" / "train.py"
-RUN_LOCAL = REPO_ROOT / "training" / "run_local.py"
+RUN_TRAINING = REPO_ROOT / "local" / "run_training.py"
 # Tiny feature spaces and networks: the recipe's defaults would write a 30 MB model per
 # test run.
 SMALL_MODEL_ARGS = [
@@ -55,10 +57,14 @@ def with_label(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def run_train(
-    tmp: Path, channels: dict[str, Path], *args: str, failure_dir: Path | None = None
+    tmp: Path,
+    channels: dict[str, Path],
+    *args: str,
+    failure_dir: Path | None = None,
+    script: Path = TRAIN_SCRIPT,
 ) -> subprocess.CompletedProcess:
     """Run train.py as SageMaker would: a fresh process configured by SM_* variables."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SM_")}
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SM_") and k != "PYTHONPATH"}
     env.update(
         {
             "SM_MODEL_DIR": str(tmp / "model"),
@@ -69,10 +75,17 @@ def run_train(
     for name, folder in channels.items():
         env[f"SM_CHANNEL_{name.upper()}"] = str(folder)
     return subprocess.run(
-        [sys.executable, str(TRAIN_SCRIPT), *SMALL_MODEL_ARGS, *args],
+        [sys.executable, str(script), *SMALL_MODEL_ARGS, *args],
         env=env,
         cwd=tmp,
         capture_output=True,
         text=True,
         timeout=120,
     )
+
+
+def random_binary(rows: int, columns: int, density: float, seed: int) -> sparse.csr_matrix:
+    """A reproducible binary float32 CSR matrix (a stand-in for hashed n-grams)."""
+    matrix = sparse.random(rows, columns, density=density, random_state=seed, format="csr")
+    matrix.data[:] = 1.0
+    return matrix.astype(np.float32)

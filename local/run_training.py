@@ -1,8 +1,8 @@
 """Local twin of the SageMaker training job: same script, same SM_* contract, local folders.
 
-    python training/run_local.py                         # ETL output in build/etl/curated
-    python training/run_local.py --data ../shared/datasets/imdb
-    python training/run_local.py -- --word-c 32           # hyperparameters after "--"
+    python local/run_training.py                        # ETL output in build/etl/curated
+    python local/run_training.py --data ../shared/datasets/imdb
+    python local/run_training.py -- --word-c 32          # hyperparameters after "--"
 
 ``--data`` is either a directory of channel folders (``train/``, ``validation/``,
 ``test/``, as the ETL writes them) or a directory of files named after channels
@@ -27,16 +27,23 @@ import tempfile
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-TRAIN_SCRIPT = Path(__file__).resolve().parent / "train.py"
+for _root in (REPO_ROOT / "common", REPO_ROOT / "training"):
+    if str(_root) not in sys.path:
+        sys.path.insert(0, str(_root))
+
+from channel_data import DATA_SUFFIXES  # noqa: E402
+from lake_layout import CHANNELS  # noqa: E402
+
+# train.py runs in a process of its own from the repository layout (it finds common/
+# itself), as the training job runs it from the source bundle.
+TRAIN_SCRIPT = REPO_ROOT / "training" / "train.py"
 DEFAULT_DATA = REPO_ROOT / "build" / "etl" / "curated"
 DEFAULT_OUTPUT = REPO_ROOT / "build" / "model"
-CHANNELS = ("train", "validation", "test")
-_DATA_SUFFIXES = (".csv.gz", ".csv", ".parquet")
 
 
 def _channel_of_file(path: Path) -> str | None:
     name = path.name.lower()
-    for suffix in _DATA_SUFFIXES:
+    for suffix in sorted(DATA_SUFFIXES, key=len, reverse=True):  # .csv.gz before .csv
         if name.endswith(suffix):
             stem = name[: -len(suffix)]
             return stem if stem in CHANNELS else None

@@ -1,4 +1,4 @@
-"""inference.py handlers on the model train.py wrote, as the serving container calls them."""
+"""inference.py's handlers as the serving container calls them, on the model train.py wrote."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import pytest
 
 import inference
 from inference import InvalidInputError, input_fn, model_fn, output_fn, predict_fn
-from sentiment_model import NBLogisticRegression, NgramHasher, NgramNBEnsemble, normalize_review
+from sentiment_model import NgramNBEnsemble
 
 POSITIVE = "A wonderful, brilliant film.<br />I loved the superb cast!"
 NEGATIVE = "Dreadful and boring. The plot was a terrible waste..."
@@ -29,6 +29,7 @@ def _serve(model, body, content_type="application/json", accept="application/jso
     return json.loads(response)["predictions"]
 
 
+@pytest.mark.training
 def test_model_fn_loads_what_train_wrote(model):
     assert isinstance(model, NgramNBEnsemble)
     assert list(model.classes_) == [0, 1]
@@ -37,6 +38,7 @@ def test_model_fn_loads_what_train_wrote(model):
     assert model._tables is not None  # model_fn built the serving lookups before traffic
 
 
+@pytest.mark.training
 @pytest.mark.parametrize("as_bytes", [False, True])
 def test_json_reviews_list(model, as_bytes):
     body = json.dumps({"reviews": [POSITIVE, NEGATIVE]})
@@ -44,6 +46,7 @@ def test_json_reviews_list(model, as_bytes):
     assert [p["label"] for p in predictions] == ["positive", "negative"]
 
 
+@pytest.mark.training
 def test_json_single_review_with_charset(model):
     body = json.dumps({"review": POSITIVE}).encode("utf-8")
     predictions = _serve(model, body, "application/json; charset=utf-8")
@@ -51,14 +54,23 @@ def test_json_single_review_with_charset(model):
     assert predictions[0]["label"] == "positive"
 
 
-def test_csv_one_review_per_line(model):
-    quoted = '"' + NEGATIVE.replace(".", '""') + '"'
-    body = f"{POSITIVE}\n\n   \n{quoted}\r\n"
-    assert input_fn(body, "text/csv") == [POSITIVE, NEGATIVE.replace(".", '"')]
-    predictions = _serve(model, body.encode(), "text/csv")
+# Blank lines are skipped; a quoted line is unquoted as in CSV ("" -> ").
+QUOTED_NEGATIVE = '"' + NEGATIVE.replace(".", '""') + '"'
+CSV_BODY = f"{POSITIVE}\n\n   \n{QUOTED_NEGATIVE}\r\n"
+
+
+def test_csv_one_review_per_line():
+    assert input_fn(CSV_BODY, "text/csv") == [POSITIVE, NEGATIVE.replace(".", '"')]
+    assert input_fn(CSV_BODY.encode(), "text/csv; charset=utf-8") == input_fn(CSV_BODY, "text/csv")
+
+
+@pytest.mark.training
+def test_csv_reviews_are_served(model):
+    predictions = _serve(model, CSV_BODY.encode(), "text/csv")
     assert [p["label"] for p in predictions] == ["positive", "negative"]
 
 
+@pytest.mark.training
 def test_scores_are_probabilities_of_the_returned_label(model):
     reviews = [POSITIVE, NEGATIVE, "the film", "an ok film, not great, not awful"]
     predictions = predict_fn(reviews, model)
@@ -105,6 +117,7 @@ def test_output_rejects_other_accept_types():
         ('{"review": ""}', "application/json", "empty_review"),
         ('{"reviews": ["fine", "   "]}', "application/json", "empty_review"),
         ('{"review": "<br /><br />"}', "application/json", "empty_review"),
+        ('{"review": "\\u200b\\u00a0&nbsp;"}', "application/json", "empty_review"),
         ("\n  \n", "text/csv", "empty_batch"),
         ("great film", "text/plain", "unsupported_media_type"),
         ("great film", None, "unsupported_media_type"),
@@ -129,6 +142,7 @@ def test_batch_size_is_capped():
     assert len(input_fn(at_cap, "application/json")) == inference.MAX_BATCH_SIZE
 
 
+@pytest.mark.training
 def test_model_dir_serves_on_its_own(trained, tmp_path):
     """What the container does: only model_dir/code on the path, no repository around."""
     model_dir = trained["model_dir"]
@@ -156,37 +170,9 @@ def test_model_dir_serves_on_its_own(trained, tmp_path):
     assert json.loads(result.stdout)["predictions"][0]["label"] == "positive"
 
 
+@pytest.mark.training
 def test_model_normalises_its_input(model):
     # Markup and entities must not change the prediction: the model applies normalize_text.
     plain = "A wonderful film. I loved it"
     marked = "A <i>wonderful</i> film.<br /><br />I&nbsp;LOVED it"
-    assert normalize_review(marked) == normalize_review(plain) == "a wonderful film. i loved it"
     np.testing.assert_allclose(model.predict_proba([plain]), model.predict_proba([marked]))
-
-
-def test_hashing_is_stable_across_processes():
-    # Served models depend on these exact columns: changing the hash breaks every artifact.
-    words = NgramHasher("word", (1, 2), 20).fit_transform(["a great film !"])
-    chars = NgramHasher("char", (2, 3), 16).fit_transform(["abc d"])
-    assert words.indices.tolist() == EXPECTED_WORD_COLUMNS
-    assert chars.indices.tolist() == EXPECTED_CHAR_COLUMNS
-    assert words.data.tolist() == [1.0] * len(EXPECTED_WORD_COLUMNS)
-
-
-def test_nb_logistic_regression_ignores_unseen_features():
-    from scipy import sparse
-
-    seen = sparse.csr_matrix(np.array([[1, 0, 0], [0, 1, 0], [1, 0, 0], [0, 1, 0]], np.float32))
-    clf = NBLogisticRegression(C=10.0).fit(seen, [1, 0, 1, 0])
-    unseen = sparse.csr_matrix(np.array([[0, 0, 1], [1, 0, 1]], dtype=np.float32))
-    np.testing.assert_allclose(clf.weights_[2], [0.0, 0.0])
-    assert clf.decision_function(unseen)[0] == pytest.approx(clf.intercept_)
-    assert clf.predict(unseen)[1] == 1
-    probabilities = clf.predict_proba(seen)
-    np.testing.assert_allclose(probabilities.sum(axis=1), 1.0)
-    assert (clf.predict(seen) == [1, 0, 1, 0]).all()
-
-
-# Recorded from the first implementation (word 1-2 grams, 2**20 columns; char 2-3, 2**16).
-EXPECTED_WORD_COLUMNS = [69984, 138982, 457982, 459859, 514343, 639915, 964460]
-EXPECTED_CHAR_COLUMNS = [26484, 26940, 36096, 38694, 43359, 46843, 55586]

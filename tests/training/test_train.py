@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import re
 import subprocess
 import sys
-import tarfile
 from pathlib import Path
 
 import numpy as np
@@ -14,14 +14,16 @@ import pandas as pd
 import pytest
 from training_helpers import SMALL_MODEL_ARGS, make_reviews, run_train, with_label
 
-import run_local
 import train
+from model_artifact import CODE_FILES
+from training_metrics import METRIC_DEFINITIONS
 
 
+@pytest.mark.training
 def test_writes_model_code_and_metrics(trained):
     model_dir = trained["model_dir"]
     assert (model_dir / "model.joblib").is_file()
-    assert sorted(p.name for p in (model_dir / "code").iterdir()) == sorted(train.CODE_FILES)
+    assert sorted(p.name for p in (model_dir / "code").iterdir()) == sorted(CODE_FILES)
 
     report = json.loads((trained["output_data_dir"] / "metrics.json").read_text())
     assert report["data_rows"] == {"train": 48, "validation": 20, "test": 20}
@@ -39,12 +41,13 @@ def test_writes_model_code_and_metrics(trained):
         assert sum(map(sum, matrix)) == 20
 
 
+@pytest.mark.training
 def test_prints_metric_lines_matching_the_definitions(trained):
     stdout = trained["stdout"]
     assert re.search(r"^validation:accuracy=[0-9]\.[0-9]{4}$", stdout, re.MULTILINE)
     assert re.search(r"^test:accuracy=[0-9]\.[0-9]{4}$", stdout, re.MULTILINE)
     report = json.loads((trained["output_data_dir"] / "metrics.json").read_text())
-    for definition in train.METRIC_DEFINITIONS:
+    for definition in METRIC_DEFINITIONS:
         match = re.search(definition["Regex"], stdout)
         assert match, definition["Name"]
         channel, name = definition["Name"].split(":")
@@ -54,25 +57,25 @@ def test_prints_metric_lines_matching_the_definitions(trained):
 
 
 def test_metric_definitions_put_validation_accuracy_first():
-    assert train.METRIC_DEFINITIONS[0]["Name"] == "validation:accuracy"
-    names = [d["Name"] for d in train.METRIC_DEFINITIONS]
+    assert METRIC_DEFINITIONS[0]["Name"] == "validation:accuracy"
+    names = [d["Name"] for d in METRIC_DEFINITIONS]
     assert len(names) == len(set(names))
     # SageMaker limits: at most 40 definitions, regexes of at most 500 characters.
     assert len(names) <= 40
-    assert all(len(d["Regex"]) <= 500 for d in train.METRIC_DEFINITIONS)
+    assert all(len(d["Regex"]) <= 500 for d in METRIC_DEFINITIONS)
     assert (
-        re.search(train.METRIC_DEFINITIONS[0]["Regex"], "validation:accuracy=0.9231").group(1)
-        == "0.9231"
+        re.search(METRIC_DEFINITIONS[0]["Regex"], "validation:accuracy=0.9231").group(1) == "0.9231"
     )
-    assert not re.search(train.METRIC_DEFINITIONS[0]["Regex"], "test:accuracy=0.9231")
+    assert not re.search(METRIC_DEFINITIONS[0]["Regex"], "test:accuracy=0.9231")
 
 
 def test_importing_train_has_no_side_effects():
-    # The CDK app imports METRIC_DEFINITIONS: no heavy imports, no parsing of sys.argv.
+    # No heavy imports, no parsing of sys.argv; from the repository layout, train.py makes
+    # the common modules importable, as they are beside it in SageMaker's source bundle.
     code = (
         "import sys; sys.argv = ['cdk', '--bogus']; import train; "
         "assert 'sklearn' not in sys.modules and 'pandas' not in sys.modules; "
-        "print(train.METRIC_DEFINITIONS[0]['Name'])"
+        "import training_metrics; print(training_metrics.METRIC_DEFINITIONS[0]['Name'])"
     )
     result = subprocess.run(
         [sys.executable, "-c", code],
@@ -166,9 +169,9 @@ def test_parquet_without_pyarrow_gives_clear_error(tmp_path, monkeypatch):
     folder = tmp_path / "c"
     folder.mkdir()
     with_label(make_reviews(4, seed=0)).to_parquet(folder / "part-0.parquet")
-    real_find_spec = train.importlib.util.find_spec
+    real_find_spec = importlib.util.find_spec
     monkeypatch.setattr(
-        train.importlib.util,
+        importlib.util,
         "find_spec",
         lambda name, *a: None if name == "pyarrow" else real_find_spec(name, *a),
     )
@@ -182,6 +185,7 @@ def test_single_class_training_set_is_rejected():
         train.train(data, {"word_c": 1.0, "char_c": 1.0, "word_bits": 10, "char_bits": 10})
 
 
+@pytest.mark.training
 def test_same_seed_gives_identical_model(tmp_path):
     data = with_label(make_reviews(30, seed=5))[["review", "label"]]
     params = train.hyperparameters(
@@ -202,65 +206,7 @@ def test_hyperparameters_come_from_cli_and_paths_from_env(monkeypatch):
     assert train.hyperparameters(args)["seed"] == 3
 
 
-def test_run_local_maps_files_to_channels_and_packs_archive(tmp_path):
-    data = tmp_path / "imdb"
-    data.mkdir()
-    make_reviews(40, seed=1).to_csv(data / "train.csv.gz", index=False)
-    make_reviews(16, seed=2).to_csv(data / "test.csv.gz", index=False)
-    out = tmp_path / "build"
-    result = subprocess.run(
-        [
-            sys.executable,
-            str(run_local.TRAIN_SCRIPT.parent / "run_local.py"),
-            "--data",
-            str(data),
-            "--output",
-            str(out),
-            "--",
-            *SMALL_MODEL_ARGS,
-        ],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert result.returncode == 0, result.stderr
-    assert "test:accuracy=" in result.stdout
-    assert "model archive:" in result.stdout
-    report = json.loads((out / "output" / "data" / "metrics.json").read_text())
-    assert report["data_rows"] == {"train": 40, "test": 16}
-    with tarfile.open(out / "model.tar.gz") as tar:
-        names = tar.getnames()
-        assert all(m.mtime == 0 and m.uid == 0 for m in tar.getmembers())
-    assert sorted(names) == sorted(
-        ["model.joblib", "code", *(f"code/{name}" for name in train.CODE_FILES)]
-    )
-    # Same content, same bytes: the archive is reproducible.
-    again = run_local.pack_model(out / "model", tmp_path / "again.tar.gz")
-    assert again.read_bytes() == (out / "model.tar.gz").read_bytes()
-
-
-def test_run_local_reports_training_failure(tmp_path):
-    data = tmp_path / "curated"
-    (data / "train").mkdir(parents=True)
-    result = subprocess.run(
-        [
-            sys.executable,
-            str(run_local.TRAIN_SCRIPT.parent / "run_local.py"),
-            "--data",
-            str(data),
-            "--output",
-            str(tmp_path / "build"),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert result.returncode == train.EXIT_DATA_ERROR
-    assert (
-        "no CSV, CSV.gz or Parquet file" in (tmp_path / "build" / "output" / "failure").read_text()
-    )
-
-
+@pytest.mark.training
 def test_parallel_members_give_the_same_model(tmp_path):
     # --n-jobs 2 trains the word and char members in two processes; the result must not change.
     data = with_label(make_reviews(30, seed=6))[["review", "label"]]
@@ -293,6 +239,7 @@ def test_inconsistent_member_arguments_stop_at_parse_time(bad, message, capsys):
     assert message in error
 
 
+@pytest.mark.training
 def test_networks_can_be_switched_off(tmp_path):
     data = with_label(make_reviews(30, seed=8))[["review", "label"]]
     args = [*SMALL_MODEL_ARGS, "--model-dir", str(tmp_path), "--train", "x"]
@@ -301,3 +248,26 @@ def test_networks_can_be_switched_off(tmp_path):
     assert model.network_models_ == []
     assert set(model.member_probabilities(["a fine film"])) == {"word", "char"}
     assert model.predict(data["review"].tolist()).tolist() == data["label"].tolist()
+
+
+def test_unknown_label_is_a_data_error_with_a_reason(tmp_path):
+    frame = make_reviews(6, seed=4)
+    frame.loc[2, "sentiment"] = "neutral"
+    train_dir = _write(tmp_path / "train", frame)
+    failure_dir = tmp_path / "failure"
+    failure_dir.mkdir()
+    result = run_train(tmp_path, {"train": train_dir}, failure_dir=failure_dir)
+    assert result.returncode == train.EXIT_DATA_ERROR
+    reason = (failure_dir / "failure").read_text()
+    assert "1 rows have an invalid 'sentiment' value, e.g. ['neutral']" in reason
+    assert "positive: positive/pos/1/1.0/true" in reason  # the accepted spellings
+    assert "Traceback" not in result.stderr
+
+
+def test_markup_only_reviews_are_empty_as_in_the_etl(tmp_path):
+    # is_empty_review: what the ETL quarantines and the API refuses, training drops.
+    frame = pd.DataFrame(
+        {"review": ["Fine film", "<br /><br />", "\u200b", "Dull film"], "label": [1, 1, 0, 0]}
+    )
+    data = train.load_dataset(_write(tmp_path / "c", frame), "train")
+    assert data["review"].tolist() == ["Fine film", "Dull film"]
