@@ -103,6 +103,7 @@ def build_platform(app: cdk.App, config: StageConfig, *, bootstrap_model: Path) 
         config=config.monitoring,
         serving_config=config.serving,
         project=config.project,
+        stage=config.stage,
         topic=topic,
         etl=etl.outputs,
         ml=ml.outputs,

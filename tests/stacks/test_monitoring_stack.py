@@ -59,6 +59,25 @@ def test_every_alarm_notifies_the_topic_on_alarm_and_ok(synthesised, stage_name)
 
 
 @pytest.mark.parametrize("stage_name", ["dev", "prod"])
+def test_no_data_is_never_a_breach(synthesised, stage_name):
+    # An idle API or a day without pipeline runs must not page anyone.
+    for key, alarm in _resources(synthesised[stage_name], "AWS::CloudWatch::Alarm").items():
+        assert alarm["Properties"]["TreatMissingData"] == "notBreaching", key
+
+
+@pytest.mark.parametrize("stage_name", ["dev", "prod"])
+def test_monitoring_alarms_are_named_for_project_and_stage(synthesised, stage_name):
+    stage = synthesised[stage_name]
+    prefix = f"{stage.config.project}-{stage.config.stage}-"
+    template = stage.template("monitoring")
+    for kind in ("AWS::CloudWatch::Alarm", "AWS::CloudWatch::CompositeAlarm"):
+        for key, alarm in template.find_resources(kind).items():
+            name = alarm["Properties"]["AlarmName"]
+            assert isinstance(name, str) and name.startswith(prefix), key
+    assert _named(stage, "PredictionPathUnhealthy", "AWS::CloudWatch::CompositeAlarm")
+
+
+@pytest.mark.parametrize("stage_name", ["dev", "prod"])
 def test_every_runtime_resource_has_an_alarm(synthesised, stage_name):
     stage = synthesised[stage_name]
     alarm_text = [json.dumps(a["Properties"]) for a in _alarms(stage).values()]
@@ -83,26 +102,66 @@ def test_every_runtime_resource_has_an_alarm(synthesised, stage_name):
     assert unwatched == []
 
 
-def _alarm_by_id(stage, construct_id: str) -> dict:
-    stack = stage.stack("monitoring")
-    logical_id = stack.get_logical_id(stack.node.find_child(construct_id).node.default_child)
-    return stage.template("monitoring").find_resources("AWS::CloudWatch::Alarm")[logical_id][
-        "Properties"
-    ]
+def _named(stage, name: str, kind: str = "AWS::CloudWatch::Alarm") -> dict:
+    """A monitoring alarm by its runbook name (`<project>-<stage>-<name>`)."""
+    full_name = f"{stage.config.project}-{stage.config.stage}-{name}"
+    found = stage.template("monitoring").find_resources(
+        kind, {"Properties": {"AlarmName": full_name}}
+    )
+    (alarm,) = found.values()
+    return alarm["Properties"]
+
+
+def _metric(alarm: dict) -> dict:
+    """The alarm's one metric, whether CloudFormation holds it flat or as a Metrics query."""
+    if "Metrics" not in alarm:
+        statistic = alarm.get("Statistic") or alarm["ExtendedStatistic"]
+        return {**alarm, "Stat": statistic}
+    (query,) = alarm["Metrics"]
+    stat = query["MetricStat"]
+    return {**stat["Metric"], "Period": stat["Period"], "Stat": stat["Stat"]}
 
 
 def test_thresholds_come_from_stage_config(synthesised):
     for stage in synthesised.values():
         t = stage.config.monitoring.thresholds
-        assert _alarm_by_id(stage, "Api5xxRate")["Threshold"] == t.api_5xx_rate_percent
-        assert _alarm_by_id(stage, "Api4xxRate")["Threshold"] == t.api_4xx_rate_percent
-        assert _alarm_by_id(stage, "ApiLatencyP99")["Threshold"] == t.api_p99_latency_ms
-        assert _alarm_by_id(stage, "LambdaErrors")["Threshold"] == t.lambda_errors
-        assert _alarm_by_id(stage, "LambdaDurationP99")["Threshold"] == t.lambda_p99_duration_ms
-        assert _alarm_by_id(stage, "PipelineFailed")["Threshold"] == t.pipeline_failed_executions
-        latency = _alarm_by_id(stage, "ApiLatencyP99")
+        assert _named(stage, "ApiLatencyP99")["Threshold"] == t.api_p99_latency_ms
+        assert _named(stage, "LambdaErrors")["Threshold"] == t.lambda_errors
+        assert _named(stage, "LambdaThrottles")["Threshold"] == t.lambda_throttles
+        assert _named(stage, "LambdaDurationP99")["Threshold"] == t.lambda_p99_duration_ms
+        assert _named(stage, "PipelineFailed")["Threshold"] == t.pipeline_failed_executions
+        latency = _named(stage, "ApiLatencyP99")
         assert latency["EvaluationPeriods"] == t.evaluation_periods
-        assert latency["Period"] == t.period_minutes * 60
+        assert latency["DatapointsToAlarm"] == t.evaluation_periods
+        assert _metric(latency)["Period"] == t.period_minutes * 60
+        assert _metric(latency)["Stat"] == "p99"
+        # Failures alarm on their first occurrence.
+        errors = _named(stage, "LambdaErrors")
+        assert errors["EvaluationPeriods"] == 1
+        assert errors["ComparisonOperator"] == "GreaterThanOrEqualToThreshold"
+
+
+def test_api_error_alarms_watch_the_share_of_requests_not_a_count(synthesised):
+    # The average of API Gateway's 0/1 error metrics is the share of failed requests:
+    # a threshold of N % is the fraction N / 100 of that average.
+    for stage in synthesised.values():
+        t = stage.config.monitoring.thresholds
+        for name, metric_name, percent in (
+            ("Api5xxRate", "5XXError", t.api_5xx_rate_percent),
+            ("Api4xxRate", "4XXError", t.api_4xx_rate_percent),
+        ):
+            alarm = _named(stage, name)
+            assert alarm["Threshold"] == pytest.approx(percent / 100), name
+            assert alarm["ComparisonOperator"] == "GreaterThanThreshold", name
+            assert f"(> {percent} %)" in alarm["AlarmDescription"], name
+            metric = _metric(alarm)
+            assert (metric["Namespace"], metric["MetricName"]) == ("AWS/ApiGateway", metric_name)
+            assert metric["Stat"] == "Average", name
+            dimensions = {d["Name"]: d["Value"] for d in metric["Dimensions"]}
+            # The name the RestApi really has, so the alarm watches live metrics.
+            rest_api = stage.stack("serving").outputs.api
+            assert dimensions["ApiName"] == rest_api.rest_api_name
+            assert "Stage" in dimensions
 
 
 def test_endpoint_latency_thresholds_are_converted_to_microseconds(synthesised):
@@ -120,14 +179,21 @@ def test_endpoint_latency_thresholds_are_converted_to_microseconds(synthesised):
 
 
 def test_concurrency_alarm_only_where_concurrency_is_reserved(dev, prod):
-    monitoring = prod.stack("monitoring")
-    assert monitoring.node.try_find_child("LambdaConcurrencyNearLimit") is not None
-    assert dev.stack("monitoring").node.try_find_child("LambdaConcurrencyNearLimit") is None
+    assert prod.config.serving.lambda_reserved_concurrency
+    assert not dev.config.serving.lambda_reserved_concurrency
+    dev_names = {
+        a["Properties"]["AlarmName"]
+        for a in dev.template("monitoring").find_resources("AWS::CloudWatch::Alarm").values()
+    }
+    assert not any(name.endswith("-LambdaConcurrencyNearLimit") for name in dev_names)
     t = prod.config.monitoring.thresholds
     expected = prod.config.serving.lambda_reserved_concurrency * (
         t.lambda_concurrency_percent_of_reserved / 100
     )
-    assert _alarm_by_id(prod, "LambdaConcurrencyNearLimit")["Threshold"] == expected
+    alarm = _named(prod, "LambdaConcurrencyNearLimit")
+    assert alarm["Threshold"] == expected
+    metric = _metric(alarm)
+    assert (metric["MetricName"], metric["Stat"]) == ("ConcurrentExecutions", "Maximum")
 
 
 def test_composite_alarm_joins_the_prediction_path(dev):
@@ -135,6 +201,13 @@ def test_composite_alarm_joins_the_prediction_path(dev):
     (props,) = [c["Properties"] for c in composite.values()]
     rule = json.dumps(props["AlarmRule"])
     assert rule.count("ALARM(") == 4 and " OR " in rule
+    monitoring, serving = dev.stack("monitoring"), dev.stack("serving")
+    endpoint = serving.outputs.endpoint_alarms
+    for name in ("Api5xxRate", "LambdaErrors"):
+        alarm = next(a for a in monitoring.alarms if a.node.id.endswith(f"-{name}"))
+        assert monitoring.get_logical_id(alarm.node.default_child) in rule, name
+    for alarm in (endpoint.invocation_5xx, endpoint.model_latency):
+        assert serving.get_logical_id(alarm.node.default_child) in rule, alarm.node.id
 
 
 def test_glue_failures_timeouts_and_quality_are_alarmed(dev):
@@ -148,7 +221,8 @@ def test_glue_failures_timeouts_and_quality_are_alarmed(dev):
 
 
 def test_dashboard_has_alarm_states_on_top_and_a_widget_per_component(dev):
-    dashboards = dev.template("monitoring").find_resources("AWS::CloudWatch::Dashboard")
+    dashboards = _resources(dev, "AWS::CloudWatch::Dashboard")
+    # One dashboard for the whole platform: each costs $3 a month.
     (dashboard,) = dashboards.values()
     body = dashboard["Properties"]["DashboardBody"]
     parts = body["Fn::Join"][1] if isinstance(body, dict) else [body]
@@ -157,8 +231,11 @@ def test_dashboard_has_alarm_states_on_top_and_a_widget_per_component(dev):
     assert widgets[0]["type"] == "alarm"
     for namespace in ("Glue", "AWS/States", "AWS/ApiGateway", "AWS/Lambda", "AWS/SageMaker"):
         assert f'"{namespace}"' in text, namespace
-    titles = [w["properties"].get("markdown", "") for w in widgets if w["type"] == "text"]
-    assert titles == ["## Ingest → ETL", "## Train", "## Serve"]
+    texts = [w["properties"].get("markdown", "") for w in widgets if w["type"] == "text"]
+    rows = [t for t in texts if t.startswith("## ")]
+    assert rows == ["## Ingest → ETL", "## Train", "## Serve"]
+    # Under each row heading, the library's section per watched resource.
+    assert len([t for t in texts if t.startswith("### ")]) >= 5
 
 
 def test_budget_alerts_the_topic_at_configured_percentages(synthesised):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from aws_cdk import Stack
 from aws_cdk import aws_apigateway as apigw
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
@@ -61,6 +62,9 @@ class PredictionApi(Construct):
         self.api = apigw.RestApi(
             self,
             "Api",
+            # Not unique in AWS, but it is the ApiName dimension of the API's metrics: a
+            # per-stage name keeps two stages in one account out of each other's alarms.
+            rest_api_name=f"{Stack.of(self).stack_name}-predict",
             description="Sentiment predictions for movie reviews",
             endpoint_types=[apigw.EndpointType.REGIONAL],
             cloud_watch_role=True,
