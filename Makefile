@@ -99,8 +99,8 @@ $(BUILD)/model/model.tar.gz: $(wildcard training/*.py) local/run_training.py com
 model: install ## Train the bootstrap model the serving stack deploys (build/model/model.tar.gz)
 	$(MAKE) --no-print-directory train
 
-serve: install $(BUILD)/model/model.tar.gz ## Local API + web page on 127.0.0.1:$$PORT via the Lambda handler
-	PORT=$(PORT) $(PY) local/serve.py --model-dir $(BUILD)/model/model
+serve: install $(BUILD)/model/model.tar.gz ## Local API + web page on 127.0.0.1:$$PORT via the Lambda handler, limits of STAGE
+	PORT=$(PORT) $(PY) local/serve.py --model-dir $(BUILD)/model/model --stage $(STAGE)
 
 demo: install ## Synthesise dev, then ETL -> train -> predict through the handler, all locally
 	@echo "== 1/4 local ETL on the sample (Glue twin) =="
@@ -111,7 +111,7 @@ demo: install ## Synthesise dev, then ETL -> train -> predict through the handle
 	$(NPX) cdk synth --quiet -c stage=dev -o cdk.out/dev
 	$(PY) scripts/synth_summary.py cdk.out/dev
 	@echo "== 4/4 predictions through the Lambda handler and the local model =="
-	$(PY) local/predict_demo.py --model-dir $(BUILD)/model/model
+	$(PY) local/predict_demo.py --model-dir $(BUILD)/model/model --stage $(STAGE)
 
 bench: install ## Benchmarks on the real IMDb data (IMDB=path): ETL, training, serving
 	$(PY) bench/etl.py --data $(IMDB)

@@ -48,6 +48,11 @@ def normalize_text(text: str | None) -> str:
     return " ".join(cleaned.split())
 
 
+# Normalisation removes markup only through "<" and "&", and never an ASCII letter or
+# digit: a text with one such character and neither marker cannot normalise to nothing.
+_PLAINLY_READABLE = re.compile(r"[A-Za-z0-9]")
+
+
 def is_empty_review(text: str | None) -> bool:
     """True when nothing a model could read is left after normalisation.
 
@@ -55,4 +60,9 @@ def is_empty_review(text: str | None) -> bool:
     The ETL quarantines such rows (`empty_text`), the API answers `empty_review`, and the
     model's `input_fn` refuses them, all through this one function.
     """
+    if text is None:
+        return True
+    text = str(text)
+    if "<" not in text and "&" not in text and _PLAINLY_READABLE.search(text):
+        return False  # the common case, without normalising a whole review
     return not normalize_text(text)

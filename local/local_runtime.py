@@ -4,7 +4,7 @@
 sagemaker-runtime and sagemaker clients do, so `lambda/predict/handler.py` runs
 unchanged against a locally trained model. It loads the model directory exactly as the
 scikit-learn serving container does: the entry point from `<model_dir>/code/inference.py`
-(with that folder on the import path, for the helpers shipped next to it), then
+(importing the helpers shipped next to it, not this process's copies), then
 ``model_fn(model_dir)`` once, then ``input_fn`` -> ``predict_fn`` -> ``output_fn`` per call.
 
 Errors come back as botocore `ClientError`s shaped like SageMaker's: a typed input error
@@ -15,11 +15,13 @@ other failure inside the model a ``ModelError`` with 500, and an unknown endpoin
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import io
 import sys
 import threading
 import traceback
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from types import ModuleType
@@ -50,31 +52,50 @@ def _client_error(
     return ClientError(response, operation)
 
 
-def load_inference_module(model_dir: Path) -> ModuleType:
-    """Import the serving entry point shipped with the model, as the container would.
+@contextlib.contextmanager
+def _shipped_modules(code_dir: Path) -> Iterator[None]:
+    """Let the model import the helpers shipped beside its entry point, then hide them.
 
-    It is imported under a private module name so that it never collides with the
-    `inference` module of the source tree (tests put `training/` on sys.path too).
+    In the cloud the endpoint is a process of its own. Here it shares the interpreter
+    with the Lambda handler, and both import `text_normalization` by name: the model
+    gets its own copies while it loads, and the process gets its modules back after.
+    """
+    names = {path.stem for path in code_dir.glob("*.py")}
+    with _load_lock:
+        saved = {name: sys.modules.pop(name) for name in names if name in sys.modules}
+        sys.path.insert(0, str(code_dir))
+        try:
+            yield
+        finally:
+            sys.path.remove(str(code_dir))
+            for name in names:
+                sys.modules.pop(name, None)
+            sys.modules.update(saved)
+
+
+def load_model(model_dir: Path) -> tuple[ModuleType, Any]:
+    """The serving entry point shipped with the model and ``model_fn(model_dir)``.
+
+    The entry point is imported under a private module name so that it never collides
+    with the `inference` module of the source tree (tests put `training/` on sys.path).
     """
     code_dir = model_dir / "code"
     entry = code_dir / "inference.py"
     if not entry.is_file():
         raise FileNotFoundError(
-            f"{entry} not found: train a model first (make train, or training/run_local.py)"
+            f"{entry} not found: train a model first (make train, or local/run_training.py)"
         )
-    with _load_lock:
-        if str(code_dir) not in sys.path:
-            # Helpers packed next to the entry point (text_normalization.py) import by name.
-            sys.path.insert(0, str(code_dir))
-        spec = importlib.util.spec_from_file_location("_local_endpoint_inference", entry)
-        if spec is None or spec.loader is None:
-            raise ImportError(f"cannot import {entry}")
-        module = importlib.util.module_from_spec(spec)
+    spec = importlib.util.spec_from_file_location("_local_endpoint_inference", entry)
+    if spec is None or spec.loader is None:
+        raise ImportError(f"cannot import {entry}")
+    module = importlib.util.module_from_spec(spec)
+    with _shipped_modules(code_dir):
         spec.loader.exec_module(module)
-    for name in ("model_fn", "input_fn", "predict_fn", "output_fn"):
-        if not callable(getattr(module, name, None)):
-            raise ImportError(f"{entry} defines no {name}()")
-    return module
+        for name in ("model_fn", "input_fn", "predict_fn", "output_fn"):
+            if not callable(getattr(module, name, None)):
+                raise ImportError(f"{entry} defines no {name}()")
+        # Unpickling imports the model's classes by module name: its own, too.
+        return module, module.model_fn(str(model_dir))
 
 
 def _input_error_status(err: BaseException) -> int:
@@ -94,8 +115,7 @@ class LocalRuntime:
     ) -> None:
         self.model_dir = Path(model_dir).resolve()
         self.endpoint_name = endpoint_name
-        self.inference = load_inference_module(self.model_dir)
-        self.model = self.inference.model_fn(str(self.model_dir))
+        self.inference, self.model = load_model(self.model_dir)
 
     @property
     def model_version(self) -> str:

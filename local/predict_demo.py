@@ -1,11 +1,11 @@
 """End of `make demo`: ask the local API about a few reviews over real HTTP, then stop.
 
-Starts `local/serve.py`'s server on a free loopback port in a background thread (the same
+Starts the local server (`local_server.py`) on a free loopback port in a background thread (the same
 handler and the same locally trained model as `make serve`), sends a batch of reviews,
 one request the API must refuse and a health check, prints the answers and shuts the
 server down. Exits non-zero if any answer is not what the API contract promises.
 
-    python local/predict_demo.py [--model-dir build/model/model]
+    python local/predict_demo.py [--model-dir build/model/model] [--stage dev|prod]
 """
 
 from __future__ import annotations
@@ -18,10 +18,9 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from local_runtime import DEFAULT_MODEL_DIR  # noqa: E402
-from serve import running_server  # noqa: E402
+from local_runtime import DEFAULT_MODEL_DIR
+from local_server import running_server
+from stacks.config import ConfigError
 
 DEMO_REVIEWS = [
     "A wonderful, moving film with a superb cast. I loved every minute of it.",
@@ -48,9 +47,9 @@ def shorten(text: str, width: int = 60) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
-def run_demo(model_dir: Path) -> int:
+def run_demo(model_dir: Path, stage: str | None = None) -> int:
     problems: list[str] = []
-    with running_server(model_dir=model_dir) as server:
+    with running_server(model_dir=model_dir, stage=stage) as server:
         base = server.base_url
         print(f"Local API (API Gateway event -> Lambda handler -> in-process model) on {base}")
 
@@ -83,10 +82,11 @@ def run_demo(model_dir: Path) -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--model-dir", type=Path, default=DEFAULT_MODEL_DIR)
+    parser.add_argument("--stage", help="stage of cdk.json whose request limits apply")
     args = parser.parse_args(argv)
     try:
-        return run_demo(args.model_dir)
-    except FileNotFoundError as err:
+        return run_demo(args.model_dir, args.stage)
+    except (FileNotFoundError, ConfigError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
 

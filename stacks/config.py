@@ -118,6 +118,14 @@ class ServingConfig:
     waf_enabled: bool
     waf_rate_limit_per_5_minutes: int
 
+    def request_limits_environment(self) -> dict[str, str]:
+        """The predict handler's request limits as it reads them, in Lambda and locally."""
+        return {
+            "MAX_REVIEWS": str(self.max_reviews_per_request),
+            "MAX_REVIEW_CHARS": str(self.max_review_chars),
+            "MAX_BODY_BYTES": str(self.max_body_bytes),
+        }
+
 
 @dataclasses.dataclass(frozen=True)
 class AlarmThresholds:

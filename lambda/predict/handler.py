@@ -1,39 +1,42 @@
 """Lambda entry point behind API Gateway (REST, proxy integration): POST /predict, GET /health.
 
-A thin shell around `predict_api.PredictionService`: it reads the environment and builds
-the boto3 clients once per execution environment, adds Powertools logging, tracing and
-metrics, and turns any unexpected exception into a JSON 500 whose stack trace is logged,
-never returned. The local server (`local/serve.py`) calls this same `handler` with an
-in-process model injected through `configure`.
+A Powertools `APIGatewayRestResolver` routes the event; each route calls plain functions
+(`request_rules`, `prediction_service`) with the SageMaker clients injected, and the
+exception handlers turn any `ApiError`, and anything unexpected, into
+``{"error": {"code", "message", "request_id"}}`` (stack traces are logged, never
+returned). The environment is read and the clients are built once per execution
+environment; `configure` swaps settings or clients (tests, and `local/serve.py`, which
+runs this same handler against an in-process model).
 
 Environment (all optional at import, so tests and the local twin import it offline):
 ENDPOINT_NAME, MODEL_VERSION, ALLOWED_ORIGIN, MAX_REVIEWS, MAX_REVIEW_CHARS, MAX_BODY_BYTES,
-HEALTH_CACHE_SECONDS, SAGEMAKER_CONNECT_TIMEOUT, SAGEMAKER_READ_TIMEOUT,
-SAGEMAKER_MAX_RETRIES (see `predict_api.Settings`), plus Powertools' own
-POWERTOOLS_SERVICE_NAME, POWERTOOLS_METRICS_NAMESPACE and POWERTOOLS_LOG_LEVEL.
+SAGEMAKER_READ_TIMEOUT, SAGEMAKER_MAX_RETRIES (see `api_settings.Settings`), plus
+Powertools' POWERTOOLS_SERVICE_NAME, POWERTOOLS_METRICS_NAMESPACE and POWERTOOLS_LOG_LEVEL.
 """
 
 from __future__ import annotations
 
 import importlib.util
 import os
+from collections.abc import Callable, Mapping
 from typing import Any
 
-import boto3
 from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.event_handler import (
+    APIGatewayRestResolver,
+    CORSConfig,
+    Response,
+)
+from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit, single_metric
-from botocore.config import Config
+from aws_lambda_powertools.metrics.functions import is_metrics_disabled
 
-from predict_api import (
-    ControlClient,
-    Outcome,
-    PredictionService,
-    RuntimeClient,
-    Settings,
-    StaticClients,
-    internal_error,
-)
+from api_errors import ApiError
+from api_settings import Settings
+from prediction_service import PredictionService
+from request_rules import read_predict_request
+from sagemaker_clients import BotoClients, Clients, ControlClient, RuntimeClient, StaticClients
 
 SETTINGS = Settings.from_env(os.environ)
 SERVICE_NAME = os.environ.get("POWERTOOLS_SERVICE_NAME") or "predict-api"
@@ -41,12 +44,7 @@ SERVICE_NAME = os.environ.get("POWERTOOLS_SERVICE_NAME") or "predict-api"
 METRICS_NAMESPACE = os.environ.get("POWERTOOLS_METRICS_NAMESPACE") or "ReviewSentiment"
 # Powertools keeps collecting metrics while disabled and prints them every 100 values
 # anyway, so a disabled run (the quiet local server) skips them here instead.
-METRICS_ENABLED = os.environ.get("POWERTOOLS_METRICS_DISABLED", "").strip().lower() not in {
-    "1",
-    "true",
-    "yes",
-    "on",
-}
+METRICS_ENABLED = not is_metrics_disabled()
 
 logger = Logger(service=SERVICE_NAME)
 metrics = Metrics(namespace=METRICS_NAMESPACE, service=SERVICE_NAME)
@@ -54,45 +52,136 @@ metrics = Metrics(namespace=METRICS_NAMESPACE, service=SERVICE_NAME)
 # Powertools switches tracing off outside Lambda anyway, so go without a tracer there.
 tracer = Tracer(service=SERVICE_NAME) if importlib.util.find_spec("aws_xray_sdk") else None
 
+# What each route accepts: the Allow header of a 405 and the methods of a preflight.
+ALLOWED_METHODS = {"/predict": "POST, OPTIONS", "/health": "GET, OPTIONS"}
+_JSON_HEADERS = {
+    "Content-Type": "application/json",
+    # Predictions are per request and may echo user text: never cache them anywhere.
+    "Cache-Control": "no-store",
+    "X-Content-Type-Options": "nosniff",
+}
 
-class BotoClients:
-    """boto3 clients built on first use, then reused for the life of the environment.
 
-    Building them lazily keeps the import free of region and credential lookups, and a
-    cold start that only serves /predict never loads the large SageMaker control-plane
-    model.
-    """
+def _record(
+    route: str,
+    status: int,
+    *,
+    error: ApiError | None = None,
+    reviews: int = 0,
+    latency_ms: float | None = None,
+) -> None:
+    """Log one line per request and publish its metrics as EMF."""
+    fields: dict[str, Any] = {
+        "route": route,
+        "status": status,
+        "error_code": error and error.code,
+        "reviews": reviews,
+        "model_latency_ms": None if latency_ms is None else round(latency_ms, 2),
+    }
+    if error is not None and error.detail:
+        fields["detail"] = error.detail
+    if status >= 500:
+        logger.warning("request failed", extra=fields)
+    else:
+        logger.info("request handled", extra=fields)
+    if tracer is not None:
+        tracer.put_annotation(key="route", value=route)
+        # An int is a Number to X-Ray; mypy has no numeric tower.
+        tracer.put_annotation(key="status", value=status)  # type: ignore[arg-type]
 
-    def __init__(self, settings: Settings) -> None:
-        self._config = Config(
-            connect_timeout=settings.connect_timeout_seconds,
-            read_timeout=settings.read_timeout_seconds,
-            # Standard mode retries throttling, 5xx and timeouts with jittered backoff;
-            # max_attempts counts retries after the first call.
-            retries={"max_attempts": settings.max_retries, "mode": "standard"},
-        )
-        # Lambda sets AWS_REGION; botocore itself only reads AWS_DEFAULT_REGION. None lets
-        # botocore resolve the region as usual (profile, AWS_DEFAULT_REGION).
-        self._region = os.environ.get("AWS_REGION") or None
-        self._runtime: RuntimeClient | None = None
-        self._sagemaker: ControlClient | None = None
+    if not METRICS_ENABLED:
+        return
+    if reviews:
+        metrics.add_metric(name="ReviewsPredicted", unit=MetricUnit.Count, value=reviews)
+    if latency_ms is not None:
+        metrics.add_metric(name="ModelLatency", unit=MetricUnit.Milliseconds, value=latency_ms)
+    if reviews or latency_ms is not None:
+        metrics.flush_metrics()
+    if error is not None:
+        # Its own EMF record, so the ErrorCode dimension does not split the metrics above.
+        with single_metric(
+            name="PredictionErrors",
+            unit=MetricUnit.Count,
+            value=1,
+            namespace=METRICS_NAMESPACE,
+            default_dimensions={"service": SERVICE_NAME},
+        ) as metric:
+            metric.add_dimension(name="ErrorCode", value=error.code)
 
-    def runtime(self) -> RuntimeClient:
-        if self._runtime is None:
-            self._runtime = boto3.client(
-                "sagemaker-runtime", region_name=self._region, config=self._config
-            )
-        return self._runtime
 
-    def sagemaker(self) -> ControlClient:
-        if self._sagemaker is None:
-            self._sagemaker = boto3.client(
-                "sagemaker", region_name=self._region, config=self._config
-            )
-        return self._sagemaker
+def create_app(service: PredictionService) -> APIGatewayRestResolver:
+    """The resolver with its routes and error handlers, bound to one service."""
+    settings = service.settings
+    cors = CORSConfig(allow_origin=settings.allowed_origin, max_age=600)
+    app = APIGatewayRestResolver(cors=cors)
+    # CORSConfig answers browsers that send an Origin; every answer carries the origin.
+    common_headers = {**_JSON_HEADERS, "Access-Control-Allow-Origin": settings.allowed_origin}
+    if settings.allowed_origin != "*":
+        # A fixed origin makes the answer depend on who asks: tell caches so.
+        common_headers["Vary"] = "Origin"
+
+    def route() -> str:
+        return app.current_event.path.rstrip("/") or "/"
+
+    def request_id() -> str:
+        return str(getattr(app.lambda_context, "aws_request_id", "") or "unknown")
+
+    def reply(
+        status: int, body: Mapping[str, Any] | None, headers: Mapping[str, str] | None = None
+    ) -> Response:
+        all_headers = {**common_headers, "X-Request-Id": request_id(), **(headers or {})}
+        return Response(status, body="" if body is None else body, headers=all_headers)
+
+    @app.post("/predict")
+    def predict() -> Response:
+        prediction = service.predict(read_predict_request(app.current_event, settings))
+        count = len(prediction.predictions)
+        _record(route(), 200, reviews=count, latency_ms=prediction.model_latency_ms)
+        body = {"predictions": prediction.predictions, "model": settings.model_version}
+        return reply(200, body)
+
+    @app.get("/health")
+    def health() -> Response:
+        body = service.health()
+        _record(route(), 200)
+        return reply(200, body)
+
+    # Reached only when API Gateway forwards OPTIONS instead of answering it itself.
+    @app.route("/predict", method="OPTIONS")
+    @app.route("/health", method="OPTIONS")
+    def preflight() -> Response:
+        _record(route(), 204)
+        headers = cors.to_dict(settings.allowed_origin)
+        headers["Access-Control-Allow-Methods"] = ALLOWED_METHODS[route()]
+        return reply(204, None, headers)
+
+    @app.not_found
+    def not_found(_: NotFoundError) -> Response:
+        allowed = ALLOWED_METHODS.get(route())
+        if allowed is None:
+            routes = "use POST /predict or GET /health"
+            raise ApiError(404, "not_found", f"No route {route()[:100]}; {routes}.")
+        method = app.current_event.http_method[:20] or "none"
+        message = f"{route()} accepts {allowed}, not {method}."
+        raise ApiError(405, "method_not_allowed", message, headers={"Allow": allowed})
+
+    @app.exception_handler(ApiError)
+    def refuse(err: ApiError) -> Response:
+        _record(route(), err.status, error=err, latency_ms=err.model_latency_ms)
+        error = {"code": err.code, "message": err.message, "request_id": request_id()}
+        return reply(err.status, {"error": error, **err.extra}, err.headers)
+
+    @app.exception_handler(Exception)
+    def crash(err: Exception) -> Response:
+        logger.error("unhandled error", exc_info=err, extra={"path": route()[:200]})
+        message = f"Internal error. Quote request id {request_id()} when reporting it."
+        return refuse(ApiError(500, "internal_error", message))
+
+    return app
 
 
 _service = PredictionService(SETTINGS, BotoClients(SETTINGS))
+_app = create_app(_service)
 if os.environ.get("AWS_LAMBDA_FUNCTION_NAME"):
     # In Lambda, pay for the runtime client during init rather than in the first request.
     _service.clients.runtime()
@@ -109,64 +198,30 @@ def configure(
     Given both clients, they are used as they are; otherwise boto3 clients are built
     lazily from the (new) settings.
     """
-    global _service
+    global _service, _app
     chosen = settings or _service.settings
+    clients: Clients
     if runtime is not None and sagemaker is not None:
-        clients: Any = StaticClients(runtime, sagemaker)
+        clients = StaticClients(runtime, sagemaker)
     elif runtime is None and sagemaker is None:
         clients = BotoClients(chosen)
     else:
         raise ValueError("configure() takes both clients or neither")
     _service = PredictionService(chosen, clients)
+    _app = create_app(_service)
     return _service
 
 
-def _record(outcome: Outcome) -> None:
-    """Log one line per request and publish its metrics as EMF."""
-    fields = {
-        "route": outcome.route,
-        "status": outcome.status,
-        "error_code": outcome.error_code,
-        "reviews": outcome.reviews_predicted,
-        "model_latency_ms": None
-        if outcome.model_latency_ms is None
-        else round(outcome.model_latency_ms, 2),
-    }
-    if outcome.detail:
-        fields["detail"] = outcome.detail
-    if outcome.status >= 500:
-        logger.warning("request failed", extra=fields)
-    else:
-        logger.info("request handled", extra=fields)
-
-    if not METRICS_ENABLED:
-        return
-    published = False
-    if outcome.reviews_predicted:
-        metrics.add_metric(
-            name="ReviewsPredicted", unit=MetricUnit.Count, value=outcome.reviews_predicted
-        )
-        published = True
-    if outcome.model_latency_ms is not None:
-        metrics.add_metric(
-            name="ModelLatency", unit=MetricUnit.Milliseconds, value=outcome.model_latency_ms
-        )
-        published = True
-    if published:
-        metrics.flush_metrics()
-    if outcome.error_code:
-        # Its own EMF record, so the ErrorCode dimension does not split the metrics above.
-        with single_metric(
-            name="PredictionErrors",
-            unit=MetricUnit.Count,
-            value=1,
-            namespace=METRICS_NAMESPACE,
-            default_dimensions={"service": SERVICE_NAME},
-        ) as metric:
-            metric.add_dimension(name="ErrorCode", value=outcome.error_code)
+def _by_resource(event: dict[str, Any]) -> dict[str, Any]:
+    # API Gateway already matched `resource`; `path` also holds a custom domain's base
+    # path ("/v1/predict"). Behind a greedy {proxy+} resource only `path` names the route.
+    resource = event.get("resource") or ""
+    if resource and "{" not in resource and resource != event.get("path"):
+        return {**event, "path": resource}
+    return event
 
 
-def _traced(function: Any) -> Any:
+def _traced(function: Callable[..., Any]) -> Callable[..., Any]:
     if tracer is None:
         return function
     # Payloads stay out of X-Ray (segments are capped at 64 KB); the log line has the facts.
@@ -176,16 +231,4 @@ def _traced(function: Any) -> Any:
 @_traced
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    request_id = str(getattr(context, "aws_request_id", "") or "unknown")
-    service = _service
-    try:
-        outcome = service.handle(event, request_id)
-    except Exception:
-        path = event.get("path") if isinstance(event, dict) else None
-        logger.exception("unhandled error", extra={"path": str(path)[:200]})
-        outcome = internal_error(service.settings, request_id)
-    if tracer is not None:
-        tracer.put_annotation(key="route", value=outcome.route)
-        tracer.put_annotation(key="status", value=outcome.status)
-    _record(outcome)
-    return outcome.response
+    return _app.resolve(_by_resource(event), context)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from text_normalization import is_empty_review, normalize_text
 
@@ -18,3 +20,8 @@ def test_nothing_readable_is_empty(text):
 def test_any_readable_character_is_not_empty(text):
     assert not is_empty_review(text)
     assert normalize_text(text) == normalize_text(normalize_text(text))  # idempotent
+
+
+@given(st.text(alphabet=st.characters(codec="utf-8"), max_size=60))
+def test_the_fast_path_agrees_with_normalising(text):
+    assert is_empty_review(text) == (normalize_text(text) == "")

@@ -59,9 +59,7 @@ class PredictFunction(Construct):
                 "ENDPOINT_NAME": endpoint_name,
                 "MODEL_VERSION": model_version,
                 "ALLOWED_ORIGIN": allowed_origin,
-                "MAX_REVIEWS": str(config.max_reviews_per_request),
-                "MAX_REVIEW_CHARS": str(config.max_review_chars),
-                "MAX_BODY_BYTES": str(config.max_body_bytes),
+                **config.request_limits_environment(),
                 # Leave room inside the function timeout for one retry.
                 "SAGEMAKER_READ_TIMEOUT": str(max(1, config.lambda_timeout_seconds // 3)),
                 "SAGEMAKER_MAX_RETRIES": "1",

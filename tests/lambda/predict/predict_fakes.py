@@ -1,4 +1,4 @@
-"""Test doubles for the serving runtime: proxy events, fake SageMaker clients, a context.
+"""Test doubles for the predict Lambda: proxy events, fake SageMaker clients, a context.
 
 The handler is exercised exactly as Lambda calls it (`handler.handler(event, context)`)
 with the SageMaker clients replaced through `handler.configure`.
@@ -13,10 +13,11 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
+from botocore.exceptions import ClientError
 from botocore.response import StreamingBody
 
 import handler as handler_module
-from predict_api import Settings
+from api_settings import Settings
 
 ENDPOINT = "reviews-endpoint-test"
 ORIGIN = "https://app.example.test"
@@ -152,6 +153,13 @@ def proxy_event(
     }
 
 
+def response_headers(response: dict[str, Any]) -> dict[str, str]:
+    """The headers a client receives: API Gateway merges both fields of a proxy response."""
+    headers = {name: values[-1] for name, values in response.get("multiValueHeaders", {}).items()}
+    headers.update(response.get("headers") or {})
+    return headers
+
+
 class Api:
     """Calls the Lambda entry point and checks what every answer must have."""
 
@@ -162,7 +170,7 @@ class Api:
     def invoke(self, event: dict[str, Any]) -> ApiAnswer:
         context = FakeContext()
         response = handler_module.handler(event, context)
-        headers = response["headers"]
+        headers = response_headers(response)
         # Every answer, errors included, carries CORS and a request id.
         assert headers["Access-Control-Allow-Origin"] == ORIGIN
         assert headers["X-Request-Id"] == context.aws_request_id
@@ -182,3 +190,16 @@ class Api:
 
     def predict(self, body: Any, **kwargs: Any) -> ApiAnswer:
         return self.call("POST", "/predict", body, **kwargs)
+
+
+def client_error(code: str, message: str = "boom", status: int = 400, **modeled) -> ClientError:
+    response = {
+        "Error": {"Code": code, "Message": message},
+        "ResponseMetadata": {"HTTPStatusCode": status},
+        **modeled,
+    }
+    return ClientError(response, "InvokeEndpoint")
+
+
+def error_of(answer) -> dict:
+    return answer.json["error"]

@@ -1,25 +1,41 @@
-"""The handler imports offline and validates its environment once, at cold start."""
+"""The handler imports offline, from its bundle alone, and validates its environment once."""
 
 from __future__ import annotations
 
 import dataclasses
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from predict_api import Settings
+from api_settings import Settings
+
+REPO_ROOT = Path(__file__).resolve().parents[3]
+# The Lambda asset: lambda/predict/*.py with these files of common/ flat beside them.
+BUNDLED_COMMON = ("text_normalization.py", "predict_request.py", "predict_request.schema.json")
+
+
+def bundle_layout(target: Path) -> Path:
+    """Lay out the function's own files as the serving stack bundles them."""
+    target.mkdir()
+    for source in (REPO_ROOT / "lambda" / "predict").glob("*.py"):
+        shutil.copy(source, target)
+    for name in BUNDLED_COMMON:
+        shutil.copy(REPO_ROOT / "common" / name, target)
+    return target
 
 
 def test_importing_the_handler_needs_no_region_or_credentials(tmp_path):
-    """A fresh interpreter with no AWS settings at all imports and configures the handler."""
-    root = Path(__file__).resolve().parents[2]
+    """A fresh interpreter with no AWS settings at all imports and configures the handler,
+    with nothing of the repository on its path but the bundle's files."""
+    bundle = bundle_layout(tmp_path / "bundle")
     env = {key: value for key, value in os.environ.items() if not key.startswith("AWS_")}
     env.update(
         {
-            "PYTHONPATH": str(root / "lambda" / "predict"),
+            "PYTHONPATH": str(bundle),
             "AWS_CONFIG_FILE": str(tmp_path / "none"),
             "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "none"),
         }
@@ -32,6 +48,7 @@ def test_importing_the_handler_needs_no_region_or_credentials(tmp_path):
         text=True,
         timeout=60,
         check=False,
+        cwd=tmp_path,
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["64", "10000"]

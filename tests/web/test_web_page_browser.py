@@ -6,7 +6,7 @@ import shutil
 
 import pytest
 
-from serve import running_server
+from local_server import running_server
 
 pytestmark = pytest.mark.browser
 
@@ -123,3 +123,16 @@ def test_api_key_is_sent_as_header_and_kept_only_for_the_tab(page):
         "[sessionStorage.getItem('reviewSentiment.apiKey'), localStorage.length]"
     )
     assert stored == ["test-key-123", 0]
+
+
+def test_clear_all_leaves_one_empty_box_and_no_results(page):
+    page.get_by_role("button", name="Mixed").click()
+    page.get_by_role("button", name="Predict sentiment").click()
+    page.locator("#results .prediction").first.wait_for()
+    page.get_by_role("button", name="Add another review").click()
+
+    page.get_by_role("button", name="Clear all").click()
+
+    assert page.locator("#review-list textarea").count() == 1
+    assert page.get_by_role("textbox", name="Review 1", exact=True).input_value() == ""
+    assert page.locator("#results").inner_text() == "No predictions yet."

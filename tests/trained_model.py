@@ -1,9 +1,9 @@
-"""A trained model for the serving tests, so they also run on a fresh clone.
+"""A small trained model for the serving tests, the same on every machine.
 
-If `make train` (training/run_local.py) has written build/model/model/, the tests serve
-that model. Otherwise a small one is trained here, through training/train.py's SageMaker
-script-mode contract (SM_* variables), on the clean rows of the project's own sample
-(data/sample/reviews.csv): no network, no shared datasets, a few seconds of CPU.
+It is trained once per test run through training/train.py's SageMaker script-mode
+contract (SM_* variables) on the usable rows of the project's own sample
+(data/sample/reviews.csv): no network, no shared datasets, no dependence on whatever
+`make train` left in build/, about five seconds of CPU.
 """
 
 from __future__ import annotations
@@ -14,7 +14,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-LABELS = {"positive", "negative"}
+from review_labels import SENTIMENT_NAMES, parse_label
+
 # Small hash spaces: the sample has a few hundred reviews, and a 2**23-column weight
 # matrix would only make the fixture slower.
 TINY_HYPERPARAMETERS = ["--word-bits", "16", "--char-bits", "16", "--word-ngram-max", "2"]
@@ -37,9 +38,9 @@ def write_clean_sample(source: Path, target: Path) -> int:
         for row in csv.reader(raw):
             if len(row) != 2:
                 continue
-            review, sentiment = row[0].strip(), row[1].strip().lower()
-            if sentiment in LABELS and len(review) >= 20:
-                writer.writerow([review, sentiment])
+            review, label = row[0].strip(), parse_label(row[1])
+            if label is not None and len(review) >= 20:
+                writer.writerow([review, SENTIMENT_NAMES[label]])
                 kept += 1
     return kept
 
@@ -77,10 +78,3 @@ def train_tiny_model(repo_root: Path, workdir: Path) -> Path:
     if done.returncode != 0 or not is_model_dir(model_dir):
         raise RuntimeError(f"training the test model failed:\n{done.stdout}\n{done.stderr}")
     return model_dir
-
-
-def ensure_trained_model(repo_root: Path, workdir: Path) -> Path:
-    built = repo_root / "build" / "model" / "model"
-    if is_model_dir(built):
-        return built
-    return train_tiny_model(repo_root, workdir)

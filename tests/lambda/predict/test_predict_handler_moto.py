@@ -11,7 +11,7 @@ from botocore.exceptions import ReadTimeoutError
 from moto import mock_aws
 from moto.core import DEFAULT_ACCOUNT_ID
 from moto.sagemakerruntime.models import sagemakerruntime_backends
-from serving_fakes import TEST_SETTINGS, Api, FakeRuntime, FakeSageMaker
+from predict_fakes import TEST_SETTINGS, Api, FakeRuntime, FakeSageMaker
 
 import handler as handler_module
 
@@ -29,13 +29,13 @@ def moto_api(monkeypatch):
     }.items():
         monkeypatch.setenv(name, value)
     monkeypatch.delenv("AWS_PROFILE", raising=False)
-    original = handler_module._service
+    original = handler_module._service.settings
     with mock_aws():
         # Neither client given: the handler builds its real boto3 clients lazily.
         service = handler_module.configure(settings=TEST_SETTINGS)
         # The fakes only satisfy Api's signature; these tests go through boto3.
         yield Api(FakeRuntime(), FakeSageMaker()), service
-    handler_module._service = original
+    handler_module.configure(settings=original)
 
 
 def _create_endpoint(name: str) -> None:
@@ -129,15 +129,18 @@ def _count_sends(service, answer):
     return attempts
 
 
+def _error_answer(status: int, error_type: str, body: dict):
+    """An HTTP error answer of SageMaker's runtime, for `_count_sends`."""
+    payload = json.dumps(body).encode()
+    return lambda request: AWSResponse(
+        request.url, status, {"x-amzn-errortype": error_type}, _Raw(payload)
+    )
+
+
 def test_throttling_is_retried_then_answered_503(moto_api):
     api, service = moto_api
-    throttled = json.dumps({"message": "Rate exceeded"}).encode()
-    attempts = _count_sends(
-        service,
-        lambda request: AWSResponse(
-            request.url, 400, {"x-amzn-errortype": "ThrottlingException"}, _Raw(throttled)
-        ),
-    )
+    throttled = _error_answer(400, "ThrottlingException", {"message": "Rate exceeded"})
+    attempts = _count_sends(service, throttled)
 
     answer = api.predict({"review": "meh"})
 
@@ -160,19 +163,12 @@ def test_read_timeout_is_retried_then_answered_504(moto_api):
 
 def test_model_error_is_not_retried(moto_api):
     api, service = moto_api
-    body = json.dumps(
-        {
-            "Message": "Received server error (500)",
-            "OriginalStatusCode": 500,
-            "OriginalMessage": "Traceback ...",
-        }
-    ).encode()
-    attempts = _count_sends(
-        service,
-        lambda request: AWSResponse(
-            request.url, 424, {"x-amzn-errortype": "ModelError"}, _Raw(body)
-        ),
-    )
+    body = {
+        "Message": "Received server error (500)",
+        "OriginalStatusCode": 500,
+        "OriginalMessage": "Traceback ...",
+    }
+    attempts = _count_sends(service, _error_answer(424, "ModelError", body))
     answer = api.predict({"review": "meh"})
     assert answer.status == 502
     assert answer.json["error"]["code"] == "model_error"

@@ -1,0 +1,145 @@
+"""What a POST /predict request must be, from its content type down to each review.
+
+The body's structure is checked against the one JSON Schema of the request
+(`predict_request.schema.json`, which API Gateway's request model is built from too).
+What a schema cannot answer with a precise error code (an empty review, lengths, the
+review count, the body's size and encoding) is checked here in plain functions, and an
+empty review is what `text_normalization.is_empty_review` says, as in the ETL and the model.
+"""
+
+from __future__ import annotations
+
+import binascii
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import fastjsonschema
+from aws_lambda_powertools.utilities.data_classes.common import BaseProxyEvent
+
+from api_errors import ApiError
+from api_settings import Settings
+from predict_request import predict_request_schema
+from text_normalization import is_empty_review
+
+_SCHEMA = predict_request_schema()
+_FIELDS = frozenset(_SCHEMA["properties"])
+_validate = fastjsonschema.compile(_SCHEMA)
+# How a schema type reads in a message about the request.
+_TYPE_WORDS = {
+    "object": 'a JSON object with "reviews"',
+    "array": "a list of strings",
+    "string": "a string",
+}
+
+
+@dataclass(frozen=True)
+class PredictRequest:
+    reviews: list[str]
+    # The body for the endpoint: always {"reviews": [...]}, as UTF-8 JSON.
+    payload: bytes
+
+
+def invalid(message: str) -> ApiError:
+    return ApiError(400, "invalid_request", message)
+
+
+def check_content_type(value: str) -> None:
+    media_type, _, params = value.partition(";")
+    if media_type.strip().lower() != "application/json":
+        shown = media_type.strip()[:100] or "none"
+        raise ApiError(
+            415, "unsupported_media_type", f"Content-Type must be application/json, got {shown}."
+        )
+    for param in params.split(";"):
+        name, _, charset = param.partition("=")
+        is_charset = name.strip().lower() == "charset"
+        if is_charset and charset.strip().strip('"').lower() not in {"utf-8", "utf8"}:
+            raise ApiError(415, "unsupported_media_type", "Only UTF-8 encoded JSON is accepted.")
+
+
+def read_body(event: BaseProxyEvent, max_bytes: int) -> bytes:
+    """The body as UTF-8 bytes, base64-decoded when API Gateway encoded it."""
+    if not event.body:
+        raise ApiError(400, "invalid_json", "The request body is empty; send a JSON object.")
+    too_large = ApiError(
+        413, "payload_too_large", f"The request body is larger than {max_bytes} bytes."
+    )
+    # Base64 is 4 characters per 3 bytes: reject before decoding something huge.
+    if event.is_base64_encoded and len(event.body) > (max_bytes + 2) // 3 * 4 + 4:
+        raise too_large
+    try:
+        data = (event.decoded_body or "").encode("utf-8")
+    except binascii.Error as err:
+        raise ApiError(400, "invalid_json", "The request body is not valid base64.") from err
+    except UnicodeError as err:  # bytes that are not UTF-8, or a lone surrogate in text
+        raise ApiError(400, "invalid_json", "The request body is not valid UTF-8.") from err
+    if len(data) > max_bytes:
+        raise too_large
+    return data
+
+
+def schema_error(err: fastjsonschema.JsonSchemaValueException) -> ApiError:
+    """The schema's complaint in the words of the API (the schema's own name the body "data")."""
+    where = (err.name or "data").removeprefix("data").lstrip(".")
+    if err.rule == "type":
+        wanted = _TYPE_WORDS.get(str(err.rule_definition), str(err.rule_definition))
+        return invalid(f"{where or 'The body'} must be {wanted}.")
+    if err.rule == "oneOf" and isinstance(err.value, dict) and err.value.keys() >= _FIELDS:
+        return invalid('Send either "review" or "reviews", not both.')
+    if err.rule == "oneOf":
+        return invalid('Missing field "reviews" (or "review").')
+    if err.rule == "additionalProperties" and isinstance(err.value, dict):
+        unknown = sorted(set(err.value) - _FIELDS)
+        return invalid(f"Unknown field(s): {', '.join(repr(name[:40]) for name in unknown[:5])}.")
+    return invalid(f"The body does not match the request schema: {err.message}.")
+
+
+def check_reviews(reviews: list[str], settings: Settings, *, batch: bool) -> None:
+    if not reviews:
+        raise invalid('"reviews" must hold at least one review.')
+    if len(reviews) > settings.max_reviews:
+        raise ApiError(
+            400,
+            "too_many_reviews",
+            f"At most {settings.max_reviews} reviews per request, got {len(reviews)}.",
+        )
+    for index, review in enumerate(reviews):
+        name = f"reviews[{index}]" if batch else "review"
+        if is_empty_review(review):
+            raise ApiError(400, "empty_review", f"{name} is empty.")
+        if len(review) > settings.max_review_chars:
+            raise ApiError(
+                413,
+                "review_too_long",
+                f"{name} has {len(review)} characters; the limit is {settings.max_review_chars}.",
+            )
+        # Only JSON escapes can put lone surrogates into text, and no model can encode
+        # them. isascii() is a flag check, so ASCII reviews skip the encoding test.
+        if not review.isascii():
+            try:
+                review.encode("utf-8")
+            except UnicodeEncodeError as err:
+                raise invalid(f"{name} is not valid Unicode text.") from err
+
+
+def read_predict_request(event: BaseProxyEvent, settings: Settings) -> PredictRequest:
+    check_content_type(event.headers.get("content-type") or "")
+    data = read_body(event, settings.max_body_bytes)
+    try:
+        document: Any = event.json_body
+    except ValueError as err:
+        raise ApiError(400, "invalid_json", f"The request body is not valid JSON: {err}.") from err
+    try:
+        _validate(document)
+    except fastjsonschema.JsonSchemaValueException as err:
+        raise schema_error(err) from err
+    batch = "reviews" in document
+    reviews: list[str] = document["reviews"] if batch else [document["review"]]
+    check_reviews(reviews, settings, batch=batch)
+    if batch:
+        # The body was just validated as exactly {"reviews": [strings]}: forward it as it
+        # is rather than spend a millisecond re-encoding 64 long reviews.
+        return PredictRequest(reviews, data)
+    # ensure_ascii=False keeps the payload about as large as the request.
+    return PredictRequest(reviews, json.dumps({"reviews": reviews}, ensure_ascii=False).encode())

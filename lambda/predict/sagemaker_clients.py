@@ -1,0 +1,90 @@
+"""The SageMaker clients the API calls, injected so its logic runs without AWS.
+
+`BotoClients` builds boto3 clients on first use (the Lambda); `StaticClients` hands out
+clients that already exist (fakes in tests, the in-process model of the local server).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import boto3
+from botocore.config import Config
+
+from api_settings import Settings
+
+
+# boto3's parameter names, as the API calls them.
+class RuntimeClient(Protocol):
+    def invoke_endpoint(
+        self,
+        *,
+        EndpointName: str,  # noqa: N803
+        Body: bytes,  # noqa: N803
+        ContentType: str,  # noqa: N803
+        Accept: str,  # noqa: N803
+    ) -> Mapping[str, Any]: ...
+
+
+class ControlClient(Protocol):
+    def describe_endpoint(self, *, EndpointName: str) -> Mapping[str, Any]: ...  # noqa: N803
+
+
+class Clients(Protocol):
+    """Hands out clients on demand, so a cold start only builds the ones a route uses."""
+
+    def runtime(self) -> RuntimeClient: ...
+
+    def sagemaker(self) -> ControlClient: ...
+
+
+@dataclass(frozen=True)
+class StaticClients:
+    runtime_client: RuntimeClient
+    sagemaker_client: ControlClient
+
+    def runtime(self) -> RuntimeClient:
+        return self.runtime_client
+
+    def sagemaker(self) -> ControlClient:
+        return self.sagemaker_client
+
+
+class BotoClients:
+    """boto3 clients built on first use, then reused for the life of the environment.
+
+    Building them lazily keeps the import free of region and credential lookups, and a
+    cold start that only serves /predict never loads the large SageMaker control-plane
+    model.
+    """
+
+    def __init__(self, settings: Settings) -> None:
+        self._config = Config(
+            connect_timeout=settings.connect_timeout_seconds,
+            read_timeout=settings.read_timeout_seconds,
+            # Standard mode retries throttling, 5xx and timeouts with jittered backoff;
+            # max_attempts counts retries after the first call.
+            retries={"max_attempts": settings.max_retries, "mode": "standard"},
+        )
+        # Lambda sets AWS_REGION; botocore itself only reads AWS_DEFAULT_REGION. None lets
+        # botocore resolve the region as usual (profile, AWS_DEFAULT_REGION).
+        self._region = os.environ.get("AWS_REGION") or None
+        self._clients: dict[str, Any] = {}
+
+    def _client(self, service: str) -> Any:
+        if service not in self._clients:
+            self._clients[service] = boto3.client(
+                service, region_name=self._region, config=self._config
+            )
+        return self._clients[service]
+
+    def runtime(self) -> RuntimeClient:
+        client: RuntimeClient = self._client("sagemaker-runtime")
+        return client
+
+    def sagemaker(self) -> ControlClient:
+        client: ControlClient = self._client("sagemaker")
+        return client
