@@ -70,7 +70,7 @@ format: install ## Apply ruff formatting and safe fixes
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
-test: install lint $(BUILD)/model/model.tar.gz ## Lint, synthesise both stages (nag + cfn-lint), run every test
+test: install lint ## Lint, synthesise both stages (nag + cfn-lint), run every test
 	$(PY) -m pytest
 
 test-fast: install ## The inner loop: every test but Spark, browser and model-fitting ones

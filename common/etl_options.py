@@ -8,11 +8,15 @@ only: the stack imports it at synth time and Glue ships it beside the job.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 INPUT_FORMATS = ("auto", "csv", "aclimdb")
+
+# The common/ modules the job imports. Glue receives them, with every glue_jobs/ module
+# but the entry script, as --extra-py-files; the local twin adds the same to its workers.
+GLUE_COMMON_MODULES = ("etl_options", "lake_layout", "review_labels", "text_normalization")
 
 
 def parse_bool(value: str | bool) -> bool:
@@ -44,6 +48,13 @@ class EtlOption:
     def render(self, value: Any) -> str:
         """The value as a Glue job argument string."""
         return str(value).lower() if isinstance(value, bool) else str(value)
+
+    def read(self, text: str) -> Any:
+        """A Glue job argument string -> the value, refused when outside the choices."""
+        value = self.parse(text)
+        if self.choices is not None and value not in self.choices:
+            raise ValueError(f"{self.name} must be one of {self.choices}, not {text!r}")
+        return value
 
 
 OPTIONS: tuple[EtlOption, ...] = (
@@ -87,12 +98,28 @@ OPTIONS: tuple[EtlOption, ...] = (
 BY_NAME = {option.name: option for option in OPTIONS}
 
 
-def glue_arguments(values: Mapping[str, Any]) -> dict[str, str]:
-    """`--name` -> string for every option; each required one must be given."""
-    unknown = sorted(set(values) - set(BY_NAME))
+def check_option_names(names: Collection[str]) -> None:
+    """Refuse a name the table does not know, or a set that lacks a required option."""
+    unknown = sorted(set(names) - set(BY_NAME))
     if unknown:
         raise ValueError(f"unknown ETL options: {unknown}")
-    missing = sorted(o.name for o in OPTIONS if o.required and o.name not in values)
+    missing = sorted(o.name for o in OPTIONS if o.required and o.name not in names)
     if missing:
         raise ValueError(f"missing ETL options: {missing}")
-    return {f"--{name}": BY_NAME[name].render(value) for name, value in sorted(values.items())}
+
+
+def glue_arguments(values: Mapping[str, Any]) -> dict[str, str]:
+    """`--name` -> string for every option; each required one must be given.
+
+    A value the job could not parse back (a word for a number, an unknown input format)
+    fails here, at synth time, rather than in the job's first run.
+    """
+    check_option_names(values.keys())
+    rendered = {}
+    for name, value in sorted(values.items()):
+        option = BY_NAME[name]
+        text = option.render(value)
+        if not option.path:
+            option.read(text)
+        rendered[f"--{name}"] = text
+    return rendered

@@ -25,8 +25,9 @@ LABEL_KEYS: dict[str, int] = {
 
 # Characters stripped from both ends of a raw label before lookup: whitespace, quotes,
 # brackets and sentence punctuation. Signs stay ("-1" must not become "1"). Written so
-# that Java (Spark's regexp_replace) and Python read the class the same way.
-EDGE_CHARACTERS = r"""[\s\u00a0\u2007\u202f\u3000"'`()\[\]{}<>.,;:!?*]"""
+# that Java (Spark's regexp_replace) and Python read the class the same way: Python's \s
+# also holds the information separators U+001C-U+001F, Java's does not, so they are named.
+EDGE_CHARACTERS = r"""[\s\u001c-\u001f\u00a0\u2007\u202f\u3000"'`()\[\]{}<>.,;:!?*]"""
 # Spark needs (?U) for Unicode whitespace in \s; Python's re is Unicode by default.
 EDGE_PATTERN = rf"^{EDGE_CHARACTERS}+|{EDGE_CHARACTERS}+$"
 _EDGES = re.compile(EDGE_PATTERN)

@@ -8,7 +8,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
-from etl_options import glue_arguments
+from etl_options import GLUE_COMMON_MODULES, glue_arguments
 from lake_layout import (
     CURATED_TABLE,
     PROCESSED_TABLE,
@@ -22,14 +22,12 @@ from stacks.outputs import DataLake
 from stacks.source_paths import COMMON, GLUE_JOBS
 
 ENTRY_SCRIPT = GLUE_JOBS / "clean_reviews.py"
-# The job's own modules beside the entry script, and the shared rules it applies.
-SHARED_MODULES = ("text_normalization.py", "review_labels.py", "lake_layout.py", "etl_options.py")
 
 
 def job_modules() -> list:
     """Every file Glue ships with --extra-py-files (flat onto the job's path)."""
     own = sorted(p for p in GLUE_JOBS.glob("*.py") if p != ENTRY_SCRIPT)
-    return [*own, *(COMMON / name for name in SHARED_MODULES)]
+    return [*own, *(COMMON / f"{name}.py" for name in GLUE_COMMON_MODULES)]
 
 
 class CleaningJob(Construct):

@@ -1,29 +1,25 @@
-"""End-to-end runs of the ETL job's local twin and Glue wrapper on the shipped sample."""
+"""End-to-end runs of the local twin, `clean_reviews.py --local`, on the shipped sample."""
 
 from __future__ import annotations
 
-import argparse
 import contextlib
-import csv
 import gzip
 import io
 import json
 import math
 import re
-import sys
+import shutil
 from collections import Counter
 from pathlib import Path
-from types import ModuleType
 
 import pandas as pd
 import pytest
+from glue_job_helpers import SAMPLE, read_curated
 
-from clean_reviews import CHANNELS, REASONS, local_main, main
+from clean_reviews import local_main
+from lake_layout import CHANNELS
 
 pytestmark = pytest.mark.spark
-
-ROOT = Path(__file__).resolve().parents[2]
-SAMPLE = ROOT / "data" / "sample"
 
 
 def run_local(*args: str) -> tuple[int, dict, str]:
@@ -32,13 +28,6 @@ def run_local(*args: str) -> tuple[int, dict, str]:
         # Two shuffle partitions, as the test session was built with.
         code = local_main(["--local", "--shuffle-partitions", "2", *args])
     return code, json.loads(out.getvalue()), err.getvalue()
-
-
-def read_curated(directory: Path) -> tuple[list[str], list[dict]]:
-    (part,) = directory.glob("*.csv.gz")  # one file per channel, nothing else
-    with gzip.open(part, "rt", encoding="utf-8", newline="") as handle:
-        reader = csv.DictReader(handle)
-        return list(reader.fieldnames or []), list(reader)
 
 
 def snapshot(output: Path) -> dict:
@@ -178,6 +167,25 @@ def test_sample_is_learnable_by_bag_of_words(csv_run):
     assert predict("An awful, boring waste of time. I hated it.") == "negative"
 
 
+def test_an_empty_review_file_is_counted_and_quarantined(spark, tmp_path):
+    tree = tmp_path / "aclImdb"
+    shutil.copytree(SAMPLE / "aclImdb", tree)
+    (tree / "test" / "neg" / "8_2.txt").write_bytes(b"")
+    code, summary, _ = run_local("--input", str(tree), "--output", str(tmp_path / "out"))
+    assert code == 0
+    # the sample's 32 files and the empty one
+    assert summary["input_rows"] == 33
+    assert summary["input_rows"] == summary["processed_rows"] + summary["quarantined_rows"]
+    assert {k: v for k, v in summary["quarantined_by_reason"].items() if v} == {
+        "duplicate": 1,
+        "too_short": 1,
+        "empty_text": 1,
+    }
+    quarantine = pd.read_parquet(tmp_path / "out" / "quarantine")
+    (empty,) = quarantine[quarantine["reason"] == "empty_text"].itertuples()
+    assert empty.source_file.endswith("/test/neg/8_2.txt") and empty.raw_review == ""
+
+
 def test_too_much_quarantine_fails_after_writing_the_evidence(spark, tmp_path):
     code, summary, err = run_local(
         "--input",
@@ -194,114 +202,3 @@ def test_too_much_quarantine_fails_after_writing_the_evidence(spark, tmp_path):
     assert len(pd.read_parquet(tmp_path / "quarantine")) == 2
     assert not (tmp_path / "processed").exists()
     assert not (tmp_path / "curated").exists()
-
-
-def _fake_awsglue(spark, calls: dict) -> dict[str, ModuleType]:
-    """Stand-ins for the awsglue modules, which exist only inside AWS Glue."""
-
-    class GlueContext:
-        def __init__(self, spark_context):
-            calls["spark_context"] = spark_context
-            self.spark_session = spark
-
-    class Job:
-        def __init__(self, glue_context):
-            self.glue_context = glue_context
-
-        def init(self, name, args):
-            calls["init"] = (name, dict(args))
-
-        def commit(self):
-            calls["commits"] = calls.get("commits", 0) + 1
-
-    def get_resolved_options(argv, names):
-        # Like awsglue.utils.getResolvedOptions: every listed name is required, others
-        # (such as Glue's own --job-bookmark-option) are ignored.
-        parser = argparse.ArgumentParser()
-        for name in names:
-            parser.add_argument(f"--{name}", required=True)
-        return vars(parser.parse_known_args(argv[1:])[0])
-
-    modules = {name: ModuleType(name) for name in ("awsglue", "awsglue.context", "awsglue.job")}
-    modules["awsglue.utils"] = ModuleType("awsglue.utils")
-    modules["awsglue.context"].GlueContext = GlueContext
-    modules["awsglue.job"].Job = Job
-    modules["awsglue.utils"].getResolvedOptions = get_resolved_options
-    return modules
-
-
-def test_glue_main_runs_the_job_on_the_aclimdb_sample_and_commits(spark, tmp_path, monkeypatch):
-    calls: dict = {}
-    for name, module in _fake_awsglue(spark, calls).items():
-        monkeypatch.setitem(sys.modules, name, module)
-    argv = [
-        "clean_reviews.py",
-        "--JOB_NAME",
-        "clean-reviews",
-        "--job-bookmark-option",
-        "job-bookmark-enable",
-        "--raw_path",
-        str(SAMPLE / "aclImdb"),
-        "--processed_path",
-        str(tmp_path / "processed"),
-        "--quarantine_path",
-        str(tmp_path / "quarantine"),
-        "--curated_path",
-        str(tmp_path / "curated"),
-        "--summary_path",
-        str(tmp_path / "summary" / "summary.json"),
-        "--max_chars",
-        "15000",
-    ]
-    with contextlib.redirect_stdout(io.StringIO()):
-        main(argv)
-    assert calls["commits"] == 1
-    assert calls["init"][0] == "clean-reviews"
-    summary = json.loads((tmp_path / "summary" / "summary.json").read_text())
-    assert summary["thresholds"]["max_chars"] == 15000  # optional arguments reach the job
-    assert set(summary["quarantined_by_reason"]) == set(REASONS)
-
-    assert summary["input_format"] == "aclimdb"
-    assert (summary["input_rows"], summary["processed_rows"]) == (32, 30)
-    assert {k: v for k, v in summary["quarantined_by_reason"].items() if v} == {
-        "duplicate": 1,
-        "too_short": 1,
-    }
-    # the original test split stays whole; validation comes from train only
-    assert summary["channels"]["test"]["rows"] == 16
-    assert summary["channels"]["validation"] == {"rows": 2, "negative": 1, "positive": 1}
-    assert summary["channels"]["train"]["rows"] == 12
-    for channel in CHANNELS:
-        assert (
-            len(read_curated(tmp_path / "curated" / channel)[1])
-            == (summary["channels"][channel]["rows"])
-        )
-
-    processed = pd.read_parquet(tmp_path / "processed")
-    quarantine = pd.read_parquet(tmp_path / "quarantine")
-    (duplicate,) = quarantine[quarantine["reason"] == "duplicate"].itertuples()
-    (kept,) = processed[processed["review_id"] == duplicate.review_id].itertuples()
-    # the same text in train and test: the test copy is kept, in the test channel
-    assert (duplicate.source_split, kept.source_split, str(kept.split)) == ("train", "test", "test")
-    assert duplicate.source_file.endswith(f"/train/pos/5_{duplicate.rating}.txt")
-    assert set(processed["source_id"].astype(int)) <= set(range(8))
-    assert processed["rating"].between(1, 10).all()
-
-
-def test_make_sample_reproduces_the_committed_sample(tmp_path):
-    sys.path.insert(0, str(SAMPLE))
-    try:
-        import make_sample
-    finally:
-        sys.path.remove(str(SAMPLE))
-    make_sample.write_sample(tmp_path)
-    made = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*") if p.is_file())
-    committed = sorted(
-        p.relative_to(SAMPLE)
-        for p in SAMPLE.rglob("*")
-        if p.is_file() and p.suffix != ".py" and "__pycache__" not in p.parts
-    )
-    assert made == committed
-    for relative in made:
-        assert (tmp_path / relative).read_bytes() == (SAMPLE / relative).read_bytes(), relative
-    assert sum((SAMPLE / r).stat().st_size for r in committed) < 300_000

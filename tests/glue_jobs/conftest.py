@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from clean_reviews import RAW_SCHEMA, build_local_spark
+from etl_local_spark import build_local_spark
+from etl_readers import RAW_SCHEMA
 
 
 @pytest.fixture(scope="session")

@@ -1,38 +1,21 @@
-"""The clean_reviews transforms and readers on small DataFrames and files (local Spark)."""
+"""The ETL job's transforms on small DataFrames (local Spark)."""
 
 from __future__ import annotations
 
-import gzip
 import hashlib
 
 import pytest
+from glue_job_helpers import by_row, config
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pyspark.sql.types import IntegerType, StringType, StructField, StructType
 
-from clean_reviews import (
-    JobConfig,
-    assign_channels,
-    clean_reviews,
-    config_from_glue_args,
-    normalize_reviews,
-    processed_view,
-    quarantine_view,
-    read_aclimdb_reviews,
-    read_csv_reviews,
-    resolve_input,
-)
+from etl_transforms import assign_channels, clean_reviews, normalize_reviews
+from etl_writers import processed_view, quarantine_view
+from review_labels import parse_label
 from text_normalization import normalize_text
 
 pytestmark = pytest.mark.spark
-
-
-def config(**options) -> JobConfig:
-    return JobConfig.for_output_dir(["unused"], "/unused", **options)
-
-
-def by_row(df) -> dict:
-    return {r["source_row"]: r for r in df.collect()}
 
 
 # ------------------------------------------------------------------ cleaning and labels
@@ -71,11 +54,24 @@ def test_labels_map_case_insensitively_and_bad_labels_are_quarantined(make_raw, 
         "0": (0, None),
         "neutral": (None, "unknown_label"),
         "2": (None, "unknown_label"),
-        "1.0": (None, "unknown_label"),
+        # the one label table, as train.py reads it: floats, booleans, padding
+        "1.0": (1, None),
+        "0.0": (0, None),
+        " Negative.": (0, None),
+        "'1'": (1, None),
+        "[pos]": (1, None),
+        "TRUE": (1, None),
+        "false": (0, None),
+        "-1": (None, "unknown_label"),
+        "1.5": (None, "unknown_label"),
         "positif": (None, "unknown_label"),
         None: (None, "missing_label"),
         "": (None, "missing_label"),
         "   ": (None, "missing_label"),
+        "\u3000\t": (None, "missing_label"),
+        # nothing left once quotes and punctuation are stripped: no label was given
+        '""': (None, "missing_label"),
+        "?": (None, "missing_label"),
     }
     labels = list(cases)
     raw = make_raw(
@@ -225,7 +221,7 @@ def test_every_input_row_lands_exactly_once(make_raw, row, rows):
     passing = set()
     for text, label, _, record in rows:
         clean = normalize_text(text)
-        known = label is not None and label.strip().lower() in {"positive", "neg", "1", "0"}
+        known = parse_label(label) is not None
         if record is None and known and min_chars <= len(clean) <= max_chars:
             passing.add(clean)
     kept = [r for r in result if r["reason"] is None]
@@ -303,170 +299,3 @@ def test_channels_do_not_depend_on_row_order_or_partitioning(spark):
     ]
     assert assignments[0] == assignments[1]
     assert set(assignments[0].values()) == {"train", "validation", "test", None}
-
-
-# ------------------------------------------------------------------------------- readers
-
-
-def _write(path, text: str, *, gz: bool = False):
-    path.parent.mkdir(parents=True, exist_ok=True)
-    data = text.encode("utf-8")
-    path.write_bytes(gzip.compress(data) if gz else data)
-    return str(path)
-
-
-def test_csv_reader_handles_rfc4180_gzip_and_catches_malformed_rows(spark, tmp_path):
-    train = _write(
-        tmp_path / "train_part.csv",
-        "review,sentiment\n"
-        '"He said ""wow"", twice,\nthen left.",positive\n'
-        "Loved it, really, truly,positive\n"
-        "no comma at all here\n"
-        '"A plain, quoted review.",negative\n'
-        ",positive\n",
-    )
-    test = _write(
-        tmp_path / "test.csv.gz",
-        'review,sentiment\n"Gzipped and fine, really fine.",neg\nAlso fine but plain text,pos\n',
-        gz=True,
-    )
-    raw = read_csv_reviews(spark, [train, test], split_from_filename=True)
-    rows = sorted(raw.collect(), key=lambda r: (r["source_file"], r["source_row"]))
-    test_rows, train_rows = rows[:2], rows[2:]
-
-    assert [r["source_row"] for r in train_rows] == [0, 1, 2, 3, 4]
-    assert [r["source_row"] for r in test_rows] == [0, 1]
-    assert train_rows[0]["raw_review"] == 'He said "wow", twice,\nthen left.'
-    assert train_rows[3]["raw_review"] == "A plain, quoted review."
-    assert [r["raw_record"] is not None for r in train_rows] == [False, True, True, False, False]
-    assert "Loved it, really, truly,positive" in train_rows[1]["raw_record"]
-    assert {r["source_split"] for r in train_rows} == {"train"}
-    assert {r["source_split"] for r in test_rows} == {"test"}
-    assert test_rows[0]["raw_review"] == "Gzipped and fine, really fine."
-
-    reasons = by_row(clean_reviews(raw.filter(raw.source_split == "train"), config()))
-    assert [reasons[i]["reason"] for i in range(5)] == [
-        None,
-        "unparseable",
-        "unparseable",
-        None,
-        "empty_text",
-    ]
-
-
-def test_csv_reader_maps_columns_by_header_name(spark, tmp_path):
-    path = _write(
-        tmp_path / "reordered.csv",
-        'sentiment,id,review\npositive,7,"A fine film, with a comma."\n',
-    )
-    (r,) = read_csv_reviews(spark, [path]).collect()
-    assert (r["raw_review"], r["raw_sentiment"], r["source_split"]) == (
-        "A fine film, with a comma.",
-        "positive",
-        "unsplit",
-    )
-
-
-def test_csv_reader_fails_loudly_on_wrong_headers(spark, tmp_path):
-    wrong = _write(tmp_path / "wrong.csv", "text,label\nA review,positive\n")
-    with pytest.raises(ValueError, match="lacks column"):
-        read_csv_reviews(spark, [wrong])
-    good = _write(tmp_path / "good.csv", "review,sentiment\nA review here,positive\n")
-    swapped = _write(tmp_path / "swapped.csv", "sentiment,review\npositive,A review here\n")
-    with pytest.raises(Exception, match="CSV header does not conform"):
-        read_csv_reviews(spark, [good, swapped]).collect()
-
-
-def test_aclimdb_reader_keeps_split_id_and_rating(spark, tmp_path):
-    root = tmp_path / "aclImdb"
-    files = {
-        "train/pos/3_8.txt": "Great fun.<br />Loved it.",
-        "train/neg/4_2.txt": "Dull and slow.",
-        "test/pos/10_10.txt": "A masterpiece.",
-        "test/neg/0_1.txt": "Awful.\n",
-        # not reviews of the labelled splits: ignored
-        "train/unsup/5_0.txt": "Unlabelled.",
-        "README": "readme",
-        "imdb.vocab": "the\nand\n",
-    }
-    for relative, text in files.items():
-        _write(root / relative, text)
-    fmt, patterns = resolve_input(spark, (str(tmp_path),), "auto")
-    assert fmt == "aclimdb"
-    rows = {
-        (r["source_split"], r["raw_sentiment"], r["source_id"], r["rating"]): r["raw_review"]
-        for r in read_aclimdb_reviews(spark, patterns).collect()
-    }
-    assert rows == {
-        ("train", "pos", "3", 8): "Great fun.<br />Loved it.",
-        ("train", "neg", "4", 2): "Dull and slow.",
-        ("test", "pos", "10", 10): "A masterpiece.",
-        ("test", "neg", "0", 1): "Awful.\n",
-    }
-
-
-def test_resolve_input_detects_the_layout(spark, tmp_path):
-    a = _write(tmp_path / "csvdir" / "a.csv", "review,sentiment\n")
-    b = _write(tmp_path / "csvdir" / "sub" / "b.csv.gz", "review,sentiment\n", gz=True)
-    _write(tmp_path / "csvdir" / "notes.txt", "not data")
-    fmt, found = resolve_input(spark, (str(tmp_path / "csvdir"),), "auto")
-    assert fmt == "csv"
-    assert [f.split(":", 1)[1] for f in found] == [a, b]
-
-    fmt, found = resolve_input(spark, (a,), "auto")
-    assert fmt == "csv" and found[0].endswith("/csvdir/a.csv")
-
-    _write(tmp_path / "mixed" / "x.csv", "review,sentiment\n")
-    _write(tmp_path / "mixed" / "train" / "pos" / "1_9.txt", "Good.")
-    with pytest.raises(ValueError, match="both CSV files and an aclImdb tree"):
-        resolve_input(spark, (str(tmp_path / "mixed"),), "auto")
-    assert resolve_input(spark, (str(tmp_path / "mixed"),), "aclimdb")[0] == "aclimdb"
-
-    (tmp_path / "empty").mkdir()
-    with pytest.raises(FileNotFoundError, match="no aclimdb input"):
-        resolve_input(spark, (str(tmp_path / "empty"),), "auto")
-    with pytest.raises(FileNotFoundError, match="does not exist"):
-        resolve_input(spark, (str(tmp_path / "nowhere"),), "auto")
-
-
-# -------------------------------------------------------------------------------- config
-
-
-@pytest.mark.parametrize(
-    "options",
-    [
-        {"input_format": "json"},
-        {"min_chars": 50, "max_chars": 10},
-        {"validation_percent": 60, "test_percent": 40},
-        {"test_percent": -1},
-        {"max_quarantine_share": 1.5},
-    ],
-)
-def test_config_rejects_nonsense(options):
-    with pytest.raises(ValueError):
-        config(**options)
-
-
-def test_glue_arguments_become_a_config():
-    args = {
-        "JOB_NAME": "clean",
-        "raw_path": "s3://raw-bucket/raw/train.csv.gz, s3://raw-bucket/raw/test.csv.gz",
-        "processed_path": "s3://p/processed/",
-        "quarantine_path": "s3://q/quarantine/",
-        "curated_path": "s3://c/curated/",
-        "summary_path": "s3://c/summary/summary.json",
-        "min_chars": "5",
-        "validation_percent": "12.5",
-        "split_from_filename": "true",
-    }
-    cfg = config_from_glue_args(args)
-    assert cfg.input_paths == (
-        "s3://raw-bucket/raw/train.csv.gz",
-        "s3://raw-bucket/raw/test.csv.gz",
-    )
-    assert (cfg.min_chars, cfg.validation_percent, cfg.split_from_filename) == (5, 12.5, True)
-    # absent options keep the defaults the local twin uses
-    assert (cfg.max_chars, cfg.test_percent, cfg.input_format) == (20_000, 10.0, "auto")
-    assert (
-        config_from_glue_args({**args, "split_from_filename": "false"}).split_from_filename is False
-    )
