@@ -46,157 +46,178 @@ def load_resources(assembly: Path) -> list[dict]:
     return resources
 
 
+Line = tuple[str, float]
+MILLION = 1_000_000
+ASSUME = PRICES["assumptions"]
+
+
+def _of_type(resources: list[dict], resource_type: str) -> list[dict]:
+    return [r for r in resources if r["Type"] == resource_type]
+
+
+def _monitoring_and_keys(by_type: Counter) -> list[Line]:
+    """Fixed monthly charges per resource: keys, alarms, dashboards."""
+    keys = by_type["AWS::KMS::Key"]
+    alarms = by_type["AWS::CloudWatch::Alarm"]
+    composites = by_type["AWS::CloudWatch::CompositeAlarm"]
+    dashboards = by_type["AWS::CloudWatch::Dashboard"]
+    return [
+        (f"KMS keys x{keys}", keys * price("kms_key_month")),
+        (
+            f"S3 storage, {ASSUME['lake_data_gb']} GB of lake data",
+            ASSUME["lake_data_gb"] * price("s3_standard_gb_month"),
+        ),
+        (f"CloudWatch alarms x{alarms}", alarms * price("cloudwatch_alarm_month")),
+        (f"Composite alarms x{composites}", composites * price("cloudwatch_composite_alarm_month")),
+        (f"Dashboards x{dashboards}", dashboards * price("cloudwatch_dashboard_month")),
+    ]
+
+
+def _always_free_credit(by_type: Counter) -> float:
+    free = PRICES["always_free"]
+    alarms = min(by_type["AWS::CloudWatch::Alarm"], free["cloudwatch_alarms"])
+    dashboards = min(by_type["AWS::CloudWatch::Dashboard"], free["cloudwatch_dashboards"])
+    return alarms * price("cloudwatch_alarm_month") + dashboards * price(
+        "cloudwatch_dashboard_month"
+    )
+
+
+def _endpoint_idle(resources: list[dict]) -> list[Line]:
+    found: list[Line] = []
+    for config in _of_type(resources, "AWS::SageMaker::EndpointConfig"):
+        for variant in config["Properties"]["ProductionVariants"]:
+            if "ServerlessConfig" in variant:
+                found.append(("SageMaker serverless endpoint (no idle charge)", 0.0))
+                continue
+            instance, count = variant["InstanceType"], variant["InitialInstanceCount"]
+            hourly = PRICES["sagemaker_instance_hour"]["price"][instance]
+            found.append(
+                (
+                    f"SageMaker endpoint {count} x {instance}",
+                    count * hourly * ASSUME["hours_per_month"],
+                )
+            )
+    return found
+
+
+def _waf_idle(resources: list[dict]) -> list[Line]:
+    found: list[Line] = []
+    for acl in _of_type(resources, "AWS::WAFv2::WebACL"):
+        rules = len(acl["Properties"].get("Rules", []))
+        cost = price("waf_web_acl_month") + rules * price("waf_rule_month")
+        found.append((f"WAF web ACL with {rules} rules", cost))
+    return found
+
+
+PAY_PER_USE = (
+    "Glue job",
+    "Glue crawler",
+    "Step Functions",
+    "Lambda",
+    "API Gateway",
+    "CloudFront",
+    "Athena",
+)
+
+
+def _serverless_memory_gb(resources: list[dict]) -> float:
+    for config in _of_type(resources, "AWS::SageMaker::EndpointConfig"):
+        for variant in config["Properties"]["ProductionVariants"]:
+            if "ServerlessConfig" in variant:
+                return variant["ServerlessConfig"]["MemorySizeInMB"] / 1024
+    return 0.0
+
+
+def _predict_lambda_memory_gb(resources: list[dict]) -> float:
+    sizes = (
+        r["Properties"].get("MemorySize", 128)
+        for r in _of_type(resources, "AWS::Lambda::Function")
+        if r["Properties"].get("Handler") == "handler.handler"
+    )
+    return max(sizes, default=128) / 1024
+
+
+def _per_gb(kb_per_request: float, price_name: str, *, times: int = 1) -> float:
+    """A million requests of `kb_per_request` each (times `times`), priced per GB."""
+    return MILLION * times * kb_per_request / 1024 / 1024 * price(price_name)
+
+
+def _request_path(resources: list[dict]) -> list[Line]:
+    """API Gateway, Lambda and endpoint compute for a million one-review requests."""
+    lambda_gb, lambda_ms = (
+        _predict_lambda_memory_gb(resources),
+        ASSUME["lambda_billed_ms_per_request"],
+    )
+    found: list[Line] = [
+        ("API Gateway REST calls", price("api_gateway_rest_per_million")),
+        ("Lambda requests", price("lambda_requests_per_million")),
+        (
+            f"Lambda compute ({lambda_gb:.2f} GB x {lambda_ms} ms)",
+            MILLION * lambda_gb * lambda_ms / 1000 * price("lambda_gb_second"),
+        ),
+    ]
+    endpoint_gb, endpoint_ms = (
+        _serverless_memory_gb(resources),
+        ASSUME["endpoint_billed_ms_per_request"],
+    )
+    if not endpoint_gb:
+        return [*found, ("SageMaker instances (already in the idle cost)", 0.0)]
+    return [
+        *found,
+        (
+            f"SageMaker serverless compute ({endpoint_gb:.0f} GB x {endpoint_ms} ms)",
+            MILLION * endpoint_gb * endpoint_ms / 1000 * price("sagemaker_serverless_gb_second"),
+        ),
+        (
+            "SageMaker serverless data in and out",
+            _per_gb(ASSUME["payload_kb_per_request"], "sagemaker_serverless_data_gb", times=2),
+        ),
+    ]
+
+
+def _observability(resources: list[dict]) -> list[Line]:
+    """Logs, traces, captured requests and WAF inspection per million requests."""
+    found: list[Line] = [
+        (
+            f"CloudWatch Logs ({ASSUME['log_kb_per_request']} KB per request)",
+            _per_gb(ASSUME["log_kb_per_request"], "cloudwatch_logs_ingest_gb"),
+        ),
+        (
+            f"X-Ray traces ({ASSUME['xray_sampled_share']:.0%} sampled)",
+            ASSUME["xray_sampled_share"] * price("xray_traces_per_million"),
+        ),
+    ]
+    for config in _of_type(resources, "AWS::SageMaker::EndpointConfig"):
+        capture = config["Properties"].get("DataCaptureConfig")
+        if capture:
+            share = capture["InitialSamplingPercentage"] / 100
+            found.append(
+                (
+                    f"Data capture S3 writes ({share:.0%} of requests)",
+                    MILLION * share / 1000 * price("s3_put_per_1000"),
+                )
+            )
+    if _of_type(resources, "AWS::WAFv2::WebACL"):
+        found.append(("WAF requests inspected", price("waf_requests_per_million")))
+    return found
+
+
 def estimate(assembly: Path) -> Estimate:
     resources = load_resources(assembly)
     if not resources:
         raise SystemExit(f"no templates in {assembly}: run `make synth STAGE=...` first")
-    stage = assembly.name
     by_type = Counter(r["Type"] for r in resources)
-    assume = PRICES["assumptions"]
-    hours = assume["hours_per_month"]
-    result = Estimate(stage=stage)
-
-    # --- fixed monthly cost, whether or not anyone calls the API ----------------------
-    result.idle.append(
-        (f"KMS keys x{by_type['AWS::KMS::Key']}", by_type["AWS::KMS::Key"] * price("kms_key_month"))
+    return Estimate(
+        stage=assembly.name,
+        idle=[
+            *_monitoring_and_keys(by_type),
+            *_endpoint_idle(resources),
+            *_waf_idle(resources),
+            *((f"{kind} (pay per use)", 0.0) for kind in PAY_PER_USE),
+        ],
+        per_million=[*_request_path(resources), *_observability(resources)],
+        always_free_credit=_always_free_credit(by_type),
     )
-    result.idle.append(
-        (
-            f"S3 storage, {assume['lake_data_gb']} GB of lake data",
-            assume["lake_data_gb"] * price("s3_standard_gb_month"),
-        )
-    )
-    alarms = by_type["AWS::CloudWatch::Alarm"]
-    result.idle.append((f"CloudWatch alarms x{alarms}", alarms * price("cloudwatch_alarm_month")))
-    composites = by_type["AWS::CloudWatch::CompositeAlarm"]
-    result.idle.append(
-        (f"Composite alarms x{composites}", composites * price("cloudwatch_composite_alarm_month"))
-    )
-    dashboards = by_type["AWS::CloudWatch::Dashboard"]
-    result.idle.append(
-        (f"Dashboards x{dashboards}", dashboards * price("cloudwatch_dashboard_month"))
-    )
-
-    serverless_memory_gb = 0.0
-    for config in (r for r in resources if r["Type"] == "AWS::SageMaker::EndpointConfig"):
-        for variant in config["Properties"]["ProductionVariants"]:
-            if "ServerlessConfig" in variant:
-                serverless_memory_gb = variant["ServerlessConfig"]["MemorySizeInMB"] / 1024
-                result.idle.append(("SageMaker serverless endpoint (no idle charge)", 0.0))
-            else:
-                instance = variant["InstanceType"]
-                count = variant["InitialInstanceCount"]
-                hourly = PRICES["sagemaker_instance_hour"]["price"][instance]
-                result.idle.append(
-                    (f"SageMaker endpoint {count} x {instance}", count * hourly * hours)
-                )
-
-    free = PRICES["always_free"]
-    result.always_free_credit = min(alarms, free["cloudwatch_alarms"]) * price(
-        "cloudwatch_alarm_month"
-    ) + min(dashboards, free["cloudwatch_dashboards"]) * price("cloudwatch_dashboard_month")
-
-    waf_acls = [r for r in resources if r["Type"] == "AWS::WAFv2::WebACL"]
-    for acl in waf_acls:
-        rules = len(acl["Properties"].get("Rules", []))
-        result.idle.append(
-            (
-                f"WAF web ACL with {rules} rules",
-                price("waf_web_acl_month") + rules * price("waf_rule_month"),
-            )
-        )
-    for kind in (
-        "Glue job",
-        "Glue crawler",
-        "Step Functions",
-        "Lambda",
-        "API Gateway",
-        "CloudFront",
-        "Athena",
-    ):
-        result.idle.append((f"{kind} (pay per use)", 0.0))
-
-    # --- per million predictions -------------------------------------------------------
-    million = 1_000_000
-    lambda_ms = assume["lambda_billed_ms_per_request"]
-    endpoint_ms = assume["endpoint_billed_ms_per_request"]
-    result.per_million.append(("API Gateway REST calls", price("api_gateway_rest_per_million")))
-    lambda_memory_gb = (
-        max(
-            (
-                r["Properties"].get("MemorySize", 128)
-                for r in resources
-                if r["Type"] == "AWS::Lambda::Function"
-                and r["Properties"].get("Handler") == "handler.handler"
-            ),
-            default=128,
-        )
-        / 1024
-    )
-    result.per_million.append(("Lambda requests", price("lambda_requests_per_million")))
-    result.per_million.append(
-        (
-            f"Lambda compute ({lambda_memory_gb:.2f} GB x {lambda_ms} ms)",
-            million
-            * lambda_memory_gb
-            * assume["lambda_billed_ms_per_request"]
-            / 1000
-            * price("lambda_gb_second"),
-        )
-    )
-    if serverless_memory_gb:
-        result.per_million.append(
-            (
-                f"SageMaker serverless compute ({serverless_memory_gb:.0f} GB x {endpoint_ms} ms)",
-                million
-                * serverless_memory_gb
-                * assume["endpoint_billed_ms_per_request"]
-                / 1000
-                * price("sagemaker_serverless_gb_second"),
-            )
-        )
-        result.per_million.append(
-            (
-                "SageMaker serverless data in and out",
-                million
-                * 2
-                * assume["payload_kb_per_request"]
-                / 1024
-                / 1024
-                * price("sagemaker_serverless_data_gb"),
-            )
-        )
-    else:
-        result.per_million.append(("SageMaker instances (already in the idle cost)", 0.0))
-    result.per_million.append(
-        (
-            f"CloudWatch Logs ({assume['log_kb_per_request']} KB per request)",
-            million
-            * assume["log_kb_per_request"]
-            / 1024
-            / 1024
-            * price("cloudwatch_logs_ingest_gb"),
-        )
-    )
-    result.per_million.append(
-        (
-            f"X-Ray traces ({assume['xray_sampled_share']:.0%} sampled)",
-            assume["xray_sampled_share"] * price("xray_traces_per_million"),
-        )
-    )
-    for config in (r for r in resources if r["Type"] == "AWS::SageMaker::EndpointConfig"):
-        capture = config["Properties"].get("DataCaptureConfig")
-        if capture:
-            share = capture["InitialSamplingPercentage"] / 100
-            result.per_million.append(
-                (
-                    f"Data capture S3 writes ({share:.0%} of requests)",
-                    million * share / 1000 * price("s3_put_per_1000"),
-                )
-            )
-    if waf_acls:
-        result.per_million.append(("WAF requests inspected", price("waf_requests_per_million")))
-    return result
 
 
 def render(result: Estimate) -> str:
