@@ -25,3 +25,8 @@ def test_any_readable_character_is_not_empty(text):
 @given(st.text(alphabet=st.characters(codec="utf-8"), max_size=60))
 def test_the_fast_path_agrees_with_normalising(text):
     assert is_empty_review(text) == (normalize_text(text) == "")
+
+
+@given(st.text(alphabet="<>&;/#ablgtx0 \u200b\u00a0", max_size=40))
+def test_the_fast_path_agrees_on_markup_and_entities(text):
+    assert is_empty_review(text) == (normalize_text(text) == "")
