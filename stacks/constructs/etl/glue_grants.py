@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from aws_cdk import Aws, Stack
+from aws_cdk import Stack
 from aws_cdk import aws_glue as glue
 from aws_cdk import aws_iam as iam
+
+from stacks.constructs.shared.service_logs import grant_log_writes_under
 
 
 def grant_catalog(
@@ -30,16 +32,5 @@ def grant_catalog(
 
 def grant_glue_logs(role: iam.IRole, kind: str) -> None:
     """Glue writes under /aws-glue/<kind> (jobs, crawlers, data-quality) in this account."""
-    role.add_to_principal_policy(
-        iam.PolicyStatement(
-            actions=[
-                "logs:CreateLogGroup",
-                "logs:CreateLogStream",
-                "logs:PutLogEvents",
-                "logs:AssociateKmsKey",
-            ],
-            resources=[
-                f"arn:{Aws.PARTITION}:logs:{Aws.REGION}:{Aws.ACCOUNT_ID}:log-group:/aws-glue/{kind}*"
-            ],
-        )
-    )
+    # AssociateKmsKey: the security configuration encrypts these log groups with our key.
+    grant_log_writes_under(role, f"/aws-glue/{kind}", extra_actions=["logs:AssociateKmsKey"])

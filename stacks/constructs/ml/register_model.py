@@ -14,6 +14,7 @@ from aws_cdk import aws_stepfunctions_tasks as tasks
 from constructs import Construct
 
 from stacks.config import TrainingConfig
+from stacks.constructs.ml.pipeline_notice import notice
 from stacks.constructs.ml.training_job import serving_environment
 
 
@@ -33,34 +34,28 @@ class RegisterModel(sfn.StateMachineFragment):
         super().__init__(scope, construct_id)
         training = "$.training"
         register = self._register(config, group, inference_image, serving_instance_types)
-        notify_registered = tasks.SnsPublish(
+        notify_registered = notice(
             self,
             "NotifyRegistered",
             topic=topic,
             subject="New sentiment model registered",
-            message=sfn.TaskInput.from_object(
-                {
-                    "model_package": sfn.JsonPath.string_at("$.registered.arn"),
-                    "approval_status": config.approval_status,
-                    "validation_accuracy": sfn.JsonPath.number_at(f"{training}.accuracy"),
-                    "training_job": sfn.JsonPath.string_at(f"{training}.name"),
-                }
-            ),
-            result_path=sfn.JsonPath.DISCARD,
+            fields={
+                "model_package": sfn.JsonPath.string_at("$.registered.arn"),
+                "approval_status": config.approval_status,
+                "validation_accuracy": sfn.JsonPath.number_at(f"{training}.accuracy"),
+                "training_job": sfn.JsonPath.string_at(f"{training}.name"),
+            },
         )
-        notify_rejected = tasks.SnsPublish(
+        notify_rejected = notice(
             self,
             "NotifyRejected",
             topic=topic,
             subject="Sentiment model below the accuracy gate",
-            message=sfn.TaskInput.from_object(
-                {
-                    "validation_accuracy": sfn.JsonPath.number_at(f"{training}.accuracy"),
-                    "threshold": config.accuracy_threshold,
-                    "training_job": sfn.JsonPath.string_at(f"{training}.name"),
-                }
-            ),
-            result_path=sfn.JsonPath.DISCARD,
+            fields={
+                "validation_accuracy": sfn.JsonPath.number_at(f"{training}.accuracy"),
+                "threshold": config.accuracy_threshold,
+                "training_job": sfn.JsonPath.string_at(f"{training}.name"),
+            },
         )
         for task in (register, notify_registered, notify_rejected):
             task.add_catch(on_failure, errors=["States.ALL"], result_path="$.error")

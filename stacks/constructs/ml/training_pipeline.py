@@ -13,10 +13,10 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sagemaker as sagemaker
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_stepfunctions as sfn
-from aws_cdk import aws_stepfunctions_tasks as tasks
 from constructs import Construct
 
 from stacks.config import TrainingConfig
+from stacks.constructs.ml.pipeline_notice import notice
 from stacks.constructs.ml.prepare_data import PrepareData
 from stacks.constructs.ml.register_model import RegisterModel
 from stacks.constructs.ml.train_model import TrainModel
@@ -43,19 +43,16 @@ class TrainingPipeline(Construct):
         retention: Retention,
     ) -> None:
         super().__init__(scope, construct_id)
-        notify_failure = tasks.SnsPublish(
+        notify_failure = notice(
             self,
             "NotifyFailure",
             topic=topic,
             subject="Training pipeline failed",
-            message=sfn.TaskInput.from_object(
-                {
-                    "execution": sfn.JsonPath.execution_id,
-                    "error": sfn.JsonPath.string_at("$.error.Error"),
-                    "cause": sfn.JsonPath.string_at("$.error.Cause"),
-                }
-            ),
-            result_path=sfn.JsonPath.DISCARD,
+            fields={
+                "execution": sfn.JsonPath.execution_id,
+                "error": sfn.JsonPath.string_at("$.error.Error"),
+                "cause": sfn.JsonPath.string_at("$.error.Cause"),
+            },
         ).next(sfn.Fail(self, "PipelineFailed", error="PipelineFailed"))
 
         train = TrainModel(self, "Train", config=config, inputs=inputs, on_failure=notify_failure)

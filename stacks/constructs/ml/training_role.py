@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from aws_cdk import Aws
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_s3_assets as s3_assets
 from constructs import Construct
 
 from lake_layout import CHECKPOINT_PREFIX, CURATED_TABLE, TRAINING_OUTPUT_PREFIX
+from stacks.constructs.shared.service_logs import grant_log_writes_under
 from stacks.constructs.shared.sklearn_image import SklearnImage
 from stacks.outputs import DataLake
 
@@ -35,18 +35,6 @@ def training_role(
     source.grant_read(role)
     lake.key.grant_encrypt_decrypt(role)
     image.grant_pull(role)
-    role.add_to_policy(
-        iam.PolicyStatement(
-            actions=[
-                "logs:CreateLogGroup",
-                "logs:CreateLogStream",
-                "logs:PutLogEvents",
-                "logs:DescribeLogStreams",
-            ],
-            resources=[
-                f"arn:{Aws.PARTITION}:logs:{Aws.REGION}:{Aws.ACCOUNT_ID}:"
-                f"log-group:{TRAINING_LOG_GROUP}*"
-            ],
-        )
-    )
+    # DescribeLogStreams: the training toolkit looks for its stream before writing.
+    grant_log_writes_under(role, TRAINING_LOG_GROUP, extra_actions=["logs:DescribeLogStreams"])
     return role

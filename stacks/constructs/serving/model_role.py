@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from aws_cdk import Aws
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
 from lake_layout import DATA_CAPTURE_PREFIX, TRAINING_OUTPUT_PREFIX
+from stacks.constructs.shared.service_logs import grant_log_writes_under
 from stacks.constructs.shared.sklearn_image import SklearnImage
 from stacks.outputs import DataLake
 
@@ -27,13 +27,5 @@ def model_role(
     image.grant_pull(role)
     lake.buckets.models.grant_read(role, f"{TRAINING_OUTPUT_PREFIX}/*")
     lake.buckets.models.grant_put(role, f"{DATA_CAPTURE_PREFIX}/*")
-    role.add_to_policy(
-        iam.PolicyStatement(
-            actions=["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"],
-            resources=[
-                f"arn:{Aws.PARTITION}:logs:{Aws.REGION}:{Aws.ACCOUNT_ID}:"
-                f"log-group:{ENDPOINT_LOG_GROUP}*"
-            ],
-        )
-    )
+    grant_log_writes_under(role, ENDPOINT_LOG_GROUP)
     return role

@@ -1,0 +1,24 @@
+"""The pipeline's SNS messages: one shape for every outcome it reports."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_cdk import aws_sns as sns
+from aws_cdk import aws_stepfunctions as sfn
+from aws_cdk import aws_stepfunctions_tasks as tasks
+from constructs import Construct
+
+
+def notice(
+    scope: Construct, construct_id: str, *, topic: sns.ITopic, subject: str, fields: dict[str, Any]
+) -> tasks.SnsPublish:
+    """Publish `fields` as a JSON message; the state's own input passes through unchanged."""
+    return tasks.SnsPublish(
+        scope,
+        construct_id,
+        topic=topic,
+        subject=subject,
+        message=sfn.TaskInput.from_object(fields),
+        result_path=sfn.JsonPath.DISCARD,
+    )
