@@ -155,6 +155,15 @@ class MonitoringConfig:
 
 
 @dataclasses.dataclass(frozen=True)
+class CicdConfig:
+    # "owner/repo" whose GitHub Actions may diff and deploy this stage through OIDC; unset
+    # means the stage has no cicd stack (a fork sets it before deploying that stack).
+    github_repository: str | None
+    # The qualifier the target account was bootstrapped with (`cdk bootstrap --qualifier`).
+    cdk_qualifier: str
+
+
+@dataclasses.dataclass(frozen=True)
 class StageConfig:
     project: str
     stage: str
@@ -163,6 +172,7 @@ class StageConfig:
     training: TrainingConfig
     serving: ServingConfig
     monitoring: MonitoringConfig
+    cicd: CicdConfig
 
     def stack_id(self, component: str) -> str:
         """`reviews-dev-data-lake`: project, stage and component, as the README promises."""
