@@ -29,7 +29,7 @@ SHARED_MODULES = (
     "lake_layout.py",
 )
 
-_ROLE_WILDCARDS = {
+_TRAINING_ROLE_WILDCARDS = {
     **nag.CDK_GRANT_ACTIONS,
     **nag.under_prefixes(
         (CURATED_TABLE, TRAINING_OUTPUT_PREFIX, CHECKPOINT_PREFIX),
@@ -41,6 +41,13 @@ _ROLE_WILDCARDS = {
         "SageMaker names training log streams per job under this one log group prefix."
     ),
     **nag.ECR_AUTHORIZATION_TOKEN,
+}
+_PIPELINE_ROLE_WILDCARDS = {
+    **nag.KEY_GRANT_ACTIONS,
+    r"^Resource::\*$": (
+        "Step Functions log delivery (logs:CreateLogDelivery and friends) and X-Ray "
+        "tracing (xray:PutTraceSegments) support no resource-level permissions."
+    ),
     r":training-job/sentiment-\*$": "The pipeline names each training job sentiment-<uuid>.",
     r":hyper-parameter-tuning-job/sentiment-\*$": (
         "The optional tuning step names each tuning job sentiment-<id> at run time."
@@ -130,8 +137,8 @@ class MlStack(Stack):
                 schedule=events.Schedule.expression(config.schedule),
                 targets=[targets.SfnStateMachine(machine)],
             )
-        for principal in (role, machine.role):
-            nag.acknowledge_policy_wildcards(principal, _ROLE_WILDCARDS)
+        nag.acknowledge_policy_wildcards(role, _TRAINING_ROLE_WILDCARDS)
+        nag.acknowledge_policy_wildcards(machine.role, _PIPELINE_ROLE_WILDCARDS)
         CfnOutput(self, "PipelineArn", value=machine.state_machine_arn)
         CfnOutput(self, "ModelPackageGroupName", value=group.model_package_group_name)
         self.outputs = Ml(state_machine=machine, model_package_group=group)

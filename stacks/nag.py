@@ -22,7 +22,7 @@ BUCKET_GRANT_ACTIONS = {
 }
 KEY_GRANT_ACTIONS = {
     r"^Action::kms:(GenerateDataKey|ReEncrypt)\*$": (
-        "CDK's key grants use this action family on the single lake key."
+        "CDK's key grants use this action family, on one key the statement names."
     ),
 }
 CDK_GRANT_ACTIONS = {**BUCKET_GRANT_ACTIONS, **KEY_GRANT_ACTIONS}

@@ -50,8 +50,10 @@ class NotificationsStack(Stack):
             master_key=key,
             enforce_ssl=True,
         )
-        # CloudWatch alarm actions and EventBridge targets add their own grants;
-        # AWS Budgets needs this one written out.
+        # CloudWatch alarm actions need no topic policy (the key policy admits them).
+        # AWS Budgets and EventBridge rules publish through these statements, limited to
+        # this account and, for EventBridge, to its rules: the monitoring stack's rule
+        # targets an imported view of the topic so the CDK adds no unconditioned grant.
         topic.add_to_resource_policy(
             iam.PolicyStatement(
                 sid="AllowBudgetsToPublish",
@@ -59,6 +61,22 @@ class NotificationsStack(Stack):
                 actions=["sns:Publish"],
                 resources=[topic.topic_arn],
                 conditions={"StringEquals": {"aws:SourceAccount": Aws.ACCOUNT_ID}},
+            )
+        )
+        topic.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="AllowEventBridgeRulesOfThisAccount",
+                principals=[iam.ServicePrincipal("events.amazonaws.com")],
+                actions=["sns:Publish"],
+                resources=[topic.topic_arn],
+                conditions={
+                    "StringEquals": {"aws:SourceAccount": Aws.ACCOUNT_ID},
+                    "ArnLike": {
+                        "aws:SourceArn": (
+                            f"arn:{Aws.PARTITION}:events:{Aws.REGION}:{Aws.ACCOUNT_ID}:rule/*"
+                        )
+                    },
+                },
             )
         )
         for email in emails:

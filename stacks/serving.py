@@ -163,22 +163,17 @@ def _acknowledge(
     nag.acknowledge_cdk_helpers(
         stack,
         id_prefix="Custom::CDKBucketDeployment",
-        reason="CDK's BucketDeployment handler copies the web page into its bucket; its "
-        "role and runtime are managed by the CDK.",
-        rules={
-            "AwsSolutions-IAM4": "Policy::arn:<AWS::Partition>:iam::aws:policy/"
-            "service-role/AWSLambdaBasicExecutionRole",
-            "AwsSolutions-L1": None,
-        },
-        wildcards={
+        reason="CDK's BucketDeployment handler: the CDK pins its Python runtime; its role "
+        "is the web page's PublishRole, granted per object and per distribution.",
+        rules={"AwsSolutions-L1": None},
+    )
+    nag.acknowledge_policy_wildcards(
+        web.publish_role,
+        {
             **nag.BUCKET_GRANT_ACTIONS,
-            **nag.asset_bucket("The handler reads the page's asset zip."),
             r"^Resource::<WebContent\w+\.Arn>/\*$": (
-                "The handler replaces every object of the page's own bucket."
-            ),
-            r"^Resource::\*$": (
-                "CloudFront CreateInvalidation supports no resource-level permissions "
-                "in the handler's policy."
+                "prune=true replaces and deletes any object of the page's own bucket, "
+                "whose keys are the page's files."
             ),
         },
     )

@@ -6,6 +6,7 @@ from aws_cdk import Duration
 from aws_cdk import aws_glue as glue
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_logs as logs
+from aws_cdk import aws_s3_assets as s3_assets
 from constructs import Construct
 
 from etl_options import GLUE_COMMON_MODULES, glue_arguments
@@ -18,6 +19,7 @@ from lake_layout import (
 )
 from stacks.config import EtlConfig
 from stacks.constructs.etl.glue_grants import grant_glue_logs
+from stacks.constructs.shared.asset_grants import grant_read_asset
 from stacks.outputs import DataLake
 from stacks.source_paths import COMMON, GLUE_JOBS
 
@@ -28,6 +30,10 @@ def job_modules() -> list:
     """Every file Glue ships with --extra-py-files (flat onto the job's path)."""
     own = sorted(p for p in GLUE_JOBS.glob("*.py") if p != ENTRY_SCRIPT)
     return [*own, *(COMMON / f"{name}.py" for name in GLUE_COMMON_MODULES)]
+
+
+def _code(asset: s3_assets.Asset) -> glue.Code:
+    return glue.Code.from_bucket(asset.bucket, asset.s3_object_key)
 
 
 class CleaningJob(Construct):
@@ -61,14 +67,21 @@ class CleaningJob(Construct):
         grant_glue_logs(self.role, "jobs")
         log_group.grant_write(self.role)
 
+        script, *modules = (
+            s3_assets.Asset(self, path.stem, path=str(path))
+            for path in (ENTRY_SCRIPT, *job_modules())
+        )
+        for asset in (script, *modules):
+            grant_read_asset(asset, self.role)
         self.job = glue.PySparkEtlJob(
             self,
             "Job",
             description="Cleans raw reviews into processed, curated and quarantine layers",
             glue_version=glue.GlueVersion.V5_1,
-            role=self.role,
-            script=glue.Code.from_asset(str(ENTRY_SCRIPT)),
-            extra_python_files=[glue.Code.from_asset(str(path)) for path in job_modules()],
+            # Grants above, per object: the L2 would grant the whole bootstrap bucket.
+            role=self.role.without_policy_updates(),
+            script=_code(script),
+            extra_python_files=[_code(module) for module in modules],
             worker_configuration=glue.WorkerConfiguration(
                 worker_type=glue.WorkerType[config.worker_type.replace(".", "_")],
                 number_of_workers=config.number_of_workers,

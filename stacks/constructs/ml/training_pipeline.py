@@ -86,3 +86,6 @@ class TrainingPipeline(Construct):
             ),
         )
         train.grant_to(self.state_machine.role)
+        # The topic is KMS-encrypted: SnsPublish grants sns:Publish only, and a publish
+        # without the key fails, so a good run would register its model and then fail.
+        topic.grant_publish(self.state_machine.role)

@@ -98,7 +98,11 @@ def _quality_failures(
             detail_type=["Data Quality Evaluation Results Available"],
             detail={"rulesetNames": [ruleset.ruleset_name], "state": ["FAILED"]},
         ),
-        targets=[targets.SnsTopic(topic)],
+        # An imported view: the topic's own stack grants EventBridge with source
+        # conditions, and a target on the real topic would add a grant without them.
+        targets=[
+            targets.SnsTopic(sns.Topic.from_topic_arn(scope, "QualityTopic", topic.topic_arn))
+        ],
     )
     return cloudwatch.Metric(
         namespace="AWS/Events",

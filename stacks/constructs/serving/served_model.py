@@ -13,6 +13,7 @@ from constructs import Construct
 
 from stacks.config import ConfigError, ServingConfig
 from stacks.constructs.ml.training_job import serving_environment
+from stacks.constructs.shared.asset_grants import grant_read_asset
 from stacks.constructs.shared.sklearn_image import SklearnImage
 
 
@@ -48,7 +49,7 @@ def served_model(
         )
     digest = hashlib.sha256(bootstrap_model.read_bytes()).hexdigest()[:12]
     artifact = s3_assets.Asset(scope, "BootstrapModel", path=str(bootstrap_model))
-    artifact.grant_read(role)
+    grant_read_asset(artifact, role)
     return ServedModel(
         sagemaker.CfnModel.ContainerDefinitionProperty(
             image=image.inference_uri,

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from aws_cdk import aws_cloudfront as cloudfront
 from aws_cdk import aws_cloudfront_origins as origins
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_s3_assets as s3_assets
 from aws_cdk import aws_s3_deployment as s3_deployment
 from constructs import Construct
 
 from stacks.config import LayerLifecycle
+from stacks.constructs.shared.asset_grants import grant_read_asset
 from stacks.constructs.shared.retention import Retention
 from stacks.constructs.shared.secure_bucket import SecureBucket
 from stacks.constructs.shared.secure_log_group import secure_log_group
@@ -79,16 +82,42 @@ class WebSite(Construct):
             + '"'
             + f", apiKeyRequired: {'true' if api_key_required else 'false'} }};\n"
         )
-        s3_deployment.BucketDeployment(
+        page = s3_assets.Asset(self, "Page", path=str(WEB), exclude=["config.js"])
+        log_group = secure_log_group(self, "PublishLogs", key=key, retention=retention)
+        # Our own role, closed to the grants BucketDeployment adds by itself (the whole
+        # bootstrap asset bucket, invalidations on every distribution): granted below,
+        # per object and per distribution.
+        role = iam.Role(
+            self,
+            "PublishRole",
+            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+            description="Copies the web page into its bucket and invalidates its distribution",
+        )
+        deployment = s3_deployment.BucketDeployment(
             self,
             "Publish",
             destination_bucket=self.bucket,
             sources=[
-                s3_deployment.Source.asset(str(WEB), exclude=["config.js"]),
+                s3_deployment.Source.bucket(page.bucket, page.s3_object_key),
                 s3_deployment.Source.data("config.js", config_js),
             ],
             distribution=self.distribution,
             distribution_paths=["/*"],
             prune=True,
-            log_group=secure_log_group(self, "PublishLogs", key=key, retention=retention),
+            role=role.without_policy_updates(),
+            log_group=log_group,
         )
+        # Source.data uploads config.js as an asset of its own, a direct child.
+        sources = [c for c in deployment.node.children if isinstance(c, s3_assets.Asset)]
+        for asset in (page, *sources):
+            grant_read_asset(asset, role)
+        # prune=True deletes what the page no longer has, hence read-write.
+        self.bucket.grant_read_write(role)
+        role.add_to_policy(
+            iam.PolicyStatement(
+                actions=["cloudfront:CreateInvalidation", "cloudfront:GetInvalidation"],
+                resources=[self.distribution.distribution_arn],
+            )
+        )
+        log_group.grant_write(role)
+        self.publish_role = role
