@@ -61,10 +61,11 @@ cost: install $(BUILD)/model/model.tar.gz ## Estimated monthly cost of both stag
 	$(NPX) cdk synth --quiet -c stage=prod -o cdk.out/prod
 	$(PY) cost/estimate.py cdk.out/dev cdk.out/prod
 
-lint: install ## ruff lint + format check, mypy type check
+lint: install ## ruff lint + format check, mypy type check, actionlint on the workflows
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
+	$(VENV)/bin/actionlint .github/workflows/*.yml
 
 format: install ## Apply ruff formatting and safe fixes
 	$(VENV)/bin/ruff format .

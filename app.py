@@ -7,6 +7,7 @@ overrides from `cdk.json`, turned into a frozen `StageConfig` and passed down.
 
 from __future__ import annotations
 
+import gc
 import os
 from pathlib import Path
 from typing import Any
@@ -35,8 +36,13 @@ def read_stage_config(app: cdk.App) -> StageConfig:
 
 def create_app(context: dict[str, Any] | None = None, outdir: str | None = None) -> cdk.App:
     """Build the app with every stack of one stage and cdk-nag attached."""
-    app = cdk.App(context=context, outdir=outdir)
+    # No construction stack traces in the assembly's metadata: they hold temporary paths
+    # and would make two synths of one stage differ.
+    app = cdk.App(context=context, outdir=outdir, stack_traces=False)
     config = read_stage_config(app)
+    # Stacks name the bootstrap roles they deploy through by this qualifier, and the cicd
+    # stack lets CI assume exactly those roles: one setting for both.
+    app.node.set_context("@aws-cdk/core:bootstrapQualifier", config.cicd.cdk_qualifier)
     # cdk-nag 3 is a validation plugin: unacknowledged findings make synth raise.
     cdk.Validations.of(app).add_plugins(AwsSolutionsChecks(app, verbose=True))
     bootstrap_model = app.node.try_get_context("bootstrap_model")
@@ -51,6 +57,11 @@ def create_app(context: dict[str, Any] | None = None, outdir: str | None = None)
 
 
 if __name__ == "__main__":
+    # Synthesis must be byte-for-byte repeatable. jsii releases a kernel object when its
+    # Python proxy is collected, and the cyclic collector's timing (which moves with hash
+    # randomisation) changed the order of cross-stack outputs between runs. Reference
+    # counting still frees almost everything in this short-lived process.
+    gc.disable()
     # The CDK CLI passes cdk.json context itself (and sets CDK_OUTDIR); a plain
     # `python app.py` reads it here so both synthesise the same app.
     create_app(context=None if "CDK_OUTDIR" in os.environ else cdk_json_context()).synth()

@@ -8,6 +8,7 @@ from pathlib import Path
 import aws_cdk as cdk
 from aws_cdk import Duration
 
+from stacks.cicd import CicdStack
 from stacks.config import StageConfig
 from stacks.constructs.serving.endpoint_alarms import EndpointAlarmThresholds
 from stacks.constructs.shared.retention import Retention
@@ -27,6 +28,8 @@ class Platform:
     ml: MlStack
     serving: ServingStack
     monitoring: MonitoringStack
+    # Only for a stage whose `cicd.github_repository` is set (README: From fork to prod).
+    cicd: CicdStack | None
 
 
 def endpoint_alarm_thresholds(config: StageConfig) -> EndpointAlarmThresholds:
@@ -110,4 +113,15 @@ def build_platform(app: cdk.App, config: StageConfig, *, bootstrap_model: Path) 
         serving=serving.outputs,
         description=about("alarms, composite health alarm, dashboard, budget"),
     )
-    return Platform(notifications, data_lake, etl, ml, serving, monitoring)
+    cicd = (
+        CicdStack(
+            app,
+            config.stack_id("cicd"),
+            config=config.cicd,
+            stage=config.stage,
+            description=about("GitHub Actions OIDC provider, diff and deploy roles"),
+        )
+        if config.cicd.github_repository is not None
+        else None
+    )
+    return Platform(notifications, data_lake, etl, ml, serving, monitoring, cicd)
