@@ -66,10 +66,7 @@ def is_empty_review(text: str | None) -> bool:
     if "&" not in text:
         # The common case, far cheaper than normalising a whole review: drop tags the
         # way normalize_text does (twice) and look for one letter or digit.
-        if "<" in text:
-            text_outside_tags = _TAG.sub(" ", _TAG.sub(" ", text))
-        else:
-            text_outside_tags = text
+        text_outside_tags = _TAG.sub(" ", _TAG.sub(" ", text)) if "<" in text else text
         if _PLAINLY_READABLE.search(text_outside_tags):
             return False
     return not normalize_text(text)
