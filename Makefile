@@ -118,6 +118,7 @@ bench: install ## Benchmarks on the real IMDb data (IMDB=path): ETL, training, s
 	$(PY) bench/etl.py --data $(IMDB)
 	$(PY) bench/train.py --data $(IMDB)
 	$(PY) bench/serve.py --model-dir $(BUILD)/bench/model
+	$(PY) bench/handler_import.py
 
 clean: ## Remove build output, synth output and caches (keeps .venv and node_modules)
 	rm -rf $(BUILD) cdk.out .pytest_cache .ruff_cache .hypothesis spark-warehouse metastore_db derby.log

@@ -8,12 +8,18 @@ clients are `local_runtime.LocalRuntime`, the locally trained model in process.
 
 One lock serialises handler calls: a warm Lambda instance handles one event at a time,
 and Powertools keeps per-process metric state that concurrent calls would mix up.
+
+What the front door (CloudFront, API Gateway) refuses before any Lambda runs, this
+server refuses too, always with the API's JSON error body and the connection closed:
+methods nothing serves (405), ambiguous framing such as Transfer-Encoding or a bad
+Content-Length (411/400, see `local_gateway.declared_body_length`), bodies over API
+Gateway's 10 MB (413), oversized request lines and headers (414/431), and static paths
+no file can have (404).
 """
 
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import sys
 import threading
@@ -33,15 +39,19 @@ for _path in (REPO_ROOT / "lambda" / "predict", REPO_ROOT / "common", REPO_ROOT)
         sys.path.insert(0, str(_path))
 
 from api_settings import Settings  # noqa: E402
-from local_gateway import LocalLambdaContext, build_proxy_event, http_answer  # noqa: E402
+from local_gateway import (  # noqa: E402
+    LocalLambdaContext,
+    RequestRefusedError,
+    build_proxy_event,
+    declared_body_length,
+    http_answer,
+    refusal_answer,
+)
 from local_runtime import DEFAULT_MODEL_DIR, LocalRuntime  # noqa: E402
 from stacks.config import cdk_json_context, stage_config  # noqa: E402
 
-# API Gateway rejects larger payloads before Lambda runs; mimic that so nobody can make
-# the local server buffer an arbitrary upload.
-API_GATEWAY_MAX_BODY = 10 * 1024 * 1024
-# Routes that always go to the Lambda, whatever the method (everything else GET is static).
-API_ROUTES = frozenset({"/predict", "/health"})
+# What the static site answers to; API routes take what the handler's routes take.
+STATIC_METHODS = "GET, HEAD"
 
 
 def stage_settings(runtime: LocalRuntime, *, stage: str | None, origin: str) -> Settings:
@@ -79,6 +89,10 @@ class LocalApiServer(ThreadingHTTPServer):
     """Serves web/ and hands API calls to the Lambda handler, one call at a time."""
 
     daemon_threads = True
+    # The listen backlog. With the stdlib's 5, a burst that outruns the accept loop gets
+    # connections reset or left hanging (83-115 of 200 at once); the kernel caps this at
+    # net.core.somaxconn (4096 on current Linux).
+    request_queue_size = 1024
 
     def __init__(
         self, address: tuple[str, int], runtime: LocalRuntime, *, stage: str | None, quiet: bool
@@ -90,6 +104,9 @@ class LocalApiServer(ThreadingHTTPServer):
             # The page and the API share this origin, which is only known once bound.
             self.settings = stage_settings(runtime, stage=stage, origin=self.base_url)
             self.handler_module = load_handler(runtime, self.settings, quiet=quiet)
+            # Routes that always go to the Lambda, whatever the method; the rest of GET
+            # and HEAD is static.
+            self.api_methods: dict[str, str] = dict(self.handler_module.ALLOWED_METHODS)
         except BaseException:
             self.server_close()
             raise
@@ -103,6 +120,12 @@ class LocalApiServer(ThreadingHTTPServer):
         with self.lambda_lock:
             response: dict[str, Any] = self.handler_module.handler(event, LocalLambdaContext())
         return response
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # A client that hangs up mid-request or mid-answer is its own business, not a
+        # server fault worth a traceback; anything else is still printed.
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
 
     def stop(self) -> None:
         """Stop accepting, let the handler call in flight finish, close the socket."""
@@ -120,32 +143,73 @@ class _RequestHandler(SimpleHTTPRequestHandler):
     disable_nagle_algorithm = True
     # Idle keep-alive connections must not hold a worker thread forever.
     timeout = 15
+    # Set per request by parse_request.
+    body_length = 0
+    _expects_continue = False
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, directory=str(WEB_ROOT), **kwargs)
 
+    def _route(self) -> str:
+        path = getattr(self, "path", "") or ""  # a malformed request line leaves none
+        # Only paths route; parse_request refuses other targets ("*", "host:443", URLs).
+        return (urlsplit(path).path.rstrip("/") or "/") if path.startswith("/") else ""
+
     def _is_api(self) -> bool:
-        # A malformed request line leaves no path: it gets the stdlib's plain error page.
-        path = urlsplit(getattr(self, "path", "") or "").path.rstrip("/") or "/"
-        return path in API_ROUTES or self.command not in {"GET", "HEAD"}
+        return self._route() in self.server.api_methods or self.command not in {"GET", "HEAD"}
+
+    def parse_request(self) -> bool:
+        """The stdlib's parsing, then what API Gateway would refuse before any Lambda."""
+        self._expects_continue = False
+        if not super().parse_request():
+            return False
+        bad = HTTPStatus.BAD_REQUEST
+        try:
+            if self.request_version == "HTTP/0.9":
+                # No status line, no headers: nothing a browser or curl sends any more.
+                raise RequestRefusedError(bad, None, "HTTP/0.9 is not served.")
+            if not hasattr(self, f"do_{self.command}"):
+                allowed = self.server.api_methods.get(self._route(), STATIC_METHODS)
+                message = f"{self.command[:20]} is not allowed here; use {allowed}."
+                status = HTTPStatus.METHOD_NOT_ALLOWED
+                raise RequestRefusedError(status, None, message, [("Allow", allowed)])
+            if not self.path.startswith("/"):
+                raise RequestRefusedError(bad, None, "The request target must start with /.")
+            self.body_length = declared_body_length(self.headers)
+        except RequestRefusedError as refusal:
+            self._refuse(refusal)
+            return False
+        if self._expects_continue:
+            super().handle_expect_100()
+        if self.body_length and not self._is_api():
+            # Static files never read a body: close rather than parse it as a request.
+            self.close_connection = True
+        return True
+
+    def handle_expect_100(self) -> bool:
+        # Invite the body only once the checks above passed: a refused upload never starts.
+        self._expects_continue = True
+        return True
+
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        """Errors the stdlib answers (400, 404, 414, 431, 505) get the API's JSON body too."""
+        self.log_error("code %d, message %s", code, message)
+        status = HTTPStatus(code)
+        self._refuse(RequestRefusedError(status, None, message or status.phrase))
+
+    def _refuse(self, refusal: RequestRefusedError) -> None:
+        if self.request_version == "HTTP/0.9":
+            # A request line the stdlib cannot parse is answered as HTTP/0.9: no status line.
+            self.request_version = "HTTP/1.0"
+        self.close_connection = True
+        self._send(*refusal_answer(refusal))
 
     def _proxy_to_lambda(self) -> None:
-        try:
-            length = int(self.headers.get("Content-Length", "0") or "0")
-        except ValueError:
-            length = -1
-        if length < 0 or length > API_GATEWAY_MAX_BODY:
-            message = "The request body exceeds the API's 10 MB limit."
-            error = {"code": "payload_too_large", "message": message}
-            json_type = [("Content-Type", "application/json")]
-            self._send(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, json_type, json.dumps({"error": error}))
-            self.close_connection = True
-            return
         event = build_proxy_event(
             method=self.command,
             raw_path=self.path,
             headers=list(self.headers.items()),
-            body=self.rfile.read(length) if length else b"",
+            body=self.rfile.read(self.body_length) if self.body_length else b"",
             source_ip=self.client_address[0],
         )
         self._send(*http_answer(self.server.invoke(event)))
@@ -174,6 +238,15 @@ class _RequestHandler(SimpleHTTPRequestHandler):
 
     # Other methods reach the handler too, which answers 405 (or a CORS preflight).
     do_POST = do_PUT = do_PATCH = do_DELETE = do_OPTIONS = _proxy_to_lambda  # noqa: N815
+
+    def send_head(self) -> Any:
+        try:
+            return super().send_head()
+        except ValueError:
+            # A NUL byte (%00) or an encoded lone surrogate: no file has such a name, and
+            # open() raises instead of failing with OSError as the stdlib expects.
+            self.send_error(HTTPStatus.NOT_FOUND, "Not found")
+            return None
 
     def list_directory(self, path: Any) -> None:
         # CloudFront + a private bucket list nothing either.

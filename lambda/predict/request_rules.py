@@ -5,12 +5,17 @@ The body's structure is checked against the one JSON Schema of the request
 What a schema cannot answer with a precise error code (an empty review, lengths, the
 review count, the body's size and encoding) is checked here in plain functions, and an
 empty review is what `text_normalization.is_empty_review` says, as in the ETL and the model.
+
+The body is parsed as strict JSON (RFC 8259): no NaN or Infinity, no repeated keys (a
+parser that keeps the first and one that keeps the last would read different requests),
+and nesting too deep for the parser is a 400 like any other malformed body.
 """
 
 from __future__ import annotations
 
 import binascii
 import json
+from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
@@ -123,17 +128,45 @@ def check_reviews(reviews: list[str], settings: Settings, *, batch: bool) -> Non
                 raise invalid(f"{name} is not valid Unicode text.") from err
 
 
+def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    document = dict(pairs)
+    if len(document) != len(pairs):
+        counts = Counter(key for key, _ in pairs)
+        repeated = next(key for key, count in counts.items() if count > 1)
+        raise ApiError(400, "invalid_json", f"The request body repeats the key {repeated[:40]!r}.")
+    return document
+
+
+def _constant(name: str) -> Any:
+    raise ApiError(400, "invalid_json", f"The request body is not valid JSON: {name} is not JSON.")
+
+
+def parse_json(text: str) -> Any:
+    """The document in `text`, or a 400 `invalid_json` for anything RFC 8259 does not allow."""
+    try:
+        return json.loads(text, object_pairs_hook=_object, parse_constant=_constant)
+    except json.JSONDecodeError as err:
+        raise ApiError(400, "invalid_json", f"The request body is not valid JSON: {err}.") from err
+    except ValueError as err:  # an integer longer than int() reads (4,300 digits)
+        message = "The request body holds a number too long to read."
+        raise ApiError(400, "invalid_json", message, detail=str(err)) from err
+
+
 def read_predict_request(event: BaseProxyEvent, settings: Settings) -> PredictRequest:
     check_content_type(event.headers.get("content-type") or "")
     data = read_body(event, settings.max_body_bytes)
     try:
-        document: Any = event.json_body
-    except ValueError as err:
-        raise ApiError(400, "invalid_json", f"The request body is not valid JSON: {err}.") from err
-    try:
+        # Text, not bytes: json.loads would guess UTF-16 from a leading NUL and skip a BOM
+        # that the model's own parser would then choke on.
+        document = parse_json(data.decode("utf-8"))
         _validate(document)
     except fastjsonschema.JsonSchemaValueException as err:
         raise schema_error(err) from err
+    except RecursionError as err:
+        # The C parser counts nesting against the recursion limit, so a few thousand "["
+        # reach it, and a validator may recurse into what it checks. No request needs
+        # more than two levels: this is a malformed body, not a server fault.
+        raise ApiError(400, "invalid_json", "The request body nests too deeply.") from err
     batch = "reviews" in document
     reviews: list[str] = document["reviews"] if batch else [document["review"]]
     check_reviews(reviews, settings, batch=batch)

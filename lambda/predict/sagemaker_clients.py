@@ -11,9 +11,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-import boto3
-from botocore.config import Config
-
 from api_settings import Settings
 
 
@@ -58,26 +55,36 @@ class BotoClients:
 
     Building them lazily keeps the import free of region and credential lookups, and a
     cold start that only serves /predict never loads the large SageMaker control-plane
-    model.
+    model. boto3 itself is imported on first use too: it costs ~0.1 s, which the local
+    twin and the tests (whose clients are injected) never need to pay. In Lambda the
+    handler asks for the runtime client during init, so the cloud's cold start is as before.
     """
 
     def __init__(self, settings: Settings) -> None:
-        self._config = Config(
+        self._settings = settings
+        # Lambda sets AWS_REGION; botocore itself only reads AWS_DEFAULT_REGION. None lets
+        # botocore resolve the region as usual (profile, AWS_DEFAULT_REGION).
+        self._region = os.environ.get("AWS_REGION") or None
+        self._clients: dict[str, Any] = {}
+
+    def _config(self) -> Any:
+        from botocore.config import Config
+
+        settings = self._settings
+        return Config(
             connect_timeout=settings.connect_timeout_seconds,
             read_timeout=settings.read_timeout_seconds,
             # Standard mode retries throttling, 5xx and timeouts with jittered backoff;
             # max_attempts counts retries after the first call.
             retries={"max_attempts": settings.max_retries, "mode": "standard"},
         )
-        # Lambda sets AWS_REGION; botocore itself only reads AWS_DEFAULT_REGION. None lets
-        # botocore resolve the region as usual (profile, AWS_DEFAULT_REGION).
-        self._region = os.environ.get("AWS_REGION") or None
-        self._clients: dict[str, Any] = {}
 
     def _client(self, service: str) -> Any:
         if service not in self._clients:
+            import boto3
+
             self._clients[service] = boto3.client(
-                service, region_name=self._region, config=self._config
+                service, region_name=self._region, config=self._config()
             )
         return self._clients[service]
 

@@ -28,19 +28,23 @@ def bundle_layout(target: Path) -> Path:
     return target
 
 
-def test_importing_the_handler_needs_no_region_or_credentials(tmp_path):
-    """A fresh interpreter with no AWS settings at all imports and configures the handler,
-    with nothing of the repository on its path but the bundle's files."""
+def import_in_fresh_process(tmp_path: Path, code: str, **environment: str) -> list[str]:
+    """Run `code` in a fresh interpreter whose path holds the bundle's files alone and
+    whose environment has no AWS settings but `environment`; return its printed words."""
     bundle = bundle_layout(tmp_path / "bundle")
-    env = {key: value for key, value in os.environ.items() if not key.startswith("AWS_")}
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("AWS_", "LAMBDA_", "_X_AMZN"))
+    }
     env.update(
         {
             "PYTHONPATH": str(bundle),
             "AWS_CONFIG_FILE": str(tmp_path / "none"),
             "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "none"),
+            **environment,
         }
     )
-    code = "import handler; print(handler.SETTINGS.max_reviews, handler.SETTINGS.max_review_chars)"
     done = subprocess.run(
         [sys.executable, "-c", code],
         env=env,
@@ -51,7 +55,47 @@ def test_importing_the_handler_needs_no_region_or_credentials(tmp_path):
         cwd=tmp_path,
     )
     assert done.returncode == 0, done.stderr
-    assert done.stdout.split() == ["64", "10000"]
+    return done.stdout.split()
+
+
+def test_importing_the_handler_needs_no_region_or_credentials(tmp_path):
+    """A fresh interpreter with no AWS settings at all imports and configures the handler,
+    with nothing of the repository on its path but the bundle's files."""
+    code = "import handler; print(handler.SETTINGS.max_reviews, handler.SETTINGS.max_review_chars)"
+    assert import_in_fresh_process(tmp_path, code) == ["64", "10000"]
+
+
+# What the import must leave alone outside Lambda: boto3 loads with the first client,
+# and the X-Ray SDK (whose recorder builds a botocore client on import) only in Lambda.
+COLD_START_PROBE = (
+    "import sys, handler; "
+    "print(handler.tracer is not None, *(name in sys.modules for name in "
+    "('boto3', 'botocore.session', 'aws_xray_sdk', 'sqlalchemy')))"
+)
+
+
+def test_outside_lambda_the_import_loads_neither_boto3_nor_xray(tmp_path):
+    """The cheap stand-in for the 0.3 s import goal (bench/handler_import.py times it)."""
+    assert import_in_fresh_process(tmp_path, COLD_START_PROBE) == ["False"] * 5
+
+
+def test_in_lambda_the_tracer_patches_botocore_alone(tmp_path):
+    """In Lambda the tracer is built at init and traces the SageMaker calls (botocore);
+    it patches nothing else, so no other library is imported to be patched."""
+    probe = (
+        COLD_START_PROBE + "; from aws_xray_sdk.core.patcher import _PATCHED_MODULES; "
+        "print(sorted(_PATCHED_MODULES))"
+    )
+    words = import_in_fresh_process(
+        tmp_path,
+        probe,
+        LAMBDA_TASK_ROOT=str(tmp_path / "bundle"),
+        AWS_LAMBDA_FUNCTION_NAME="predict-test",
+        AWS_REGION="eu-west-1",
+        AWS_XRAY_CONTEXT_MISSING="IGNORE_ERROR",
+    )
+    # The runtime client is built during init, so boto3 is loaded; SQLAlchemy is not.
+    assert words == ["True", "True", "True", "True", "False", "['botocore']"]
 
 
 def test_settings_are_rejected_at_import_when_malformed():
