@@ -7,7 +7,6 @@ overrides from `cdk.json`, turned into a frozen `StageConfig` and passed down.
 
 from __future__ import annotations
 
-import gc
 import os
 from pathlib import Path
 from typing import Any
@@ -19,6 +18,7 @@ import aws_cdk as cdk  # noqa: E402
 from cdk_nag import AwsSolutionsChecks  # noqa: E402
 
 from stacks.config import StageConfig, cdk_json_context, stage_config  # noqa: E402
+from stacks.constructs.shared.stable_outputs import scrub_kernel_paths  # noqa: E402
 from stacks.platform import build_platform  # noqa: E402
 
 # The context keys a stage's configuration is built from (`-c key=value` overrides them).
@@ -57,11 +57,9 @@ def create_app(context: dict[str, Any] | None = None, outdir: str | None = None)
 
 
 if __name__ == "__main__":
-    # Synthesis must be byte-for-byte repeatable. jsii releases a kernel object when its
-    # Python proxy is collected, and the cyclic collector's timing (which moves with hash
-    # randomisation) changed the order of cross-stack outputs between runs. Reference
-    # counting still frees almost everything in this short-lived process.
-    gc.disable()
     # The CDK CLI passes cdk.json context itself (and sets CDK_OUTDIR); a plain
     # `python app.py` reads it here so both synthesise the same app.
-    create_app(context=None if "CDK_OUTDIR" in os.environ else cdk_json_context()).synth()
+    assembly = create_app(
+        context=None if "CDK_OUTDIR" in os.environ else cdk_json_context()
+    ).synth()
+    scrub_kernel_paths(Path(assembly.directory))

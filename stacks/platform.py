@@ -12,6 +12,7 @@ from stacks.cicd import CicdStack
 from stacks.config import StageConfig
 from stacks.constructs.serving.endpoint_alarms import EndpointAlarmThresholds
 from stacks.constructs.shared.retention import Retention
+from stacks.constructs.shared.stable_outputs import sort_published_outputs
 from stacks.data_lake import DataLakeStack
 from stacks.etl import EtlStack
 from stacks.ml import MlStack
@@ -124,4 +125,7 @@ def build_platform(app: cdk.App, config: StageConfig, *, bootstrap_model: Path) 
         if config.cicd.github_repository is not None
         else None
     )
-    return Platform(notifications, data_lake, etl, ml, serving, monitoring, cicd)
+    platform = Platform(notifications, data_lake, etl, ml, serving, monitoring, cicd)
+    for stack in (notifications, data_lake, etl, ml, serving, monitoring):
+        sort_published_outputs(stack)
+    return platform
