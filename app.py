@@ -51,8 +51,6 @@ def create_app(context: dict[str, Any] | None = None, outdir: str | None = None)
         config,
         bootstrap_model=Path(bootstrap_model) if bootstrap_model else DEFAULT_BOOTSTRAP_MODEL,
     )
-    for key, value in config.tags.items():
-        cdk.Tags.of(app).add(key, value)
     return app
 
 

@@ -6,8 +6,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import aws_cdk as cdk
-from aws_cdk import Duration
+from aws_cdk import Duration, Tags
 
+from stacks.account import AccountStack
 from stacks.cicd import CicdStack
 from stacks.config import StageConfig
 from stacks.constructs.serving.endpoint_alarms import EndpointAlarmThresholds
@@ -23,6 +24,7 @@ from stacks.serving import ServingStack
 
 @dataclass(frozen=True)
 class Platform:
+    account: AccountStack
     notifications: NotificationsStack
     data_lake: DataLakeStack
     etl: EtlStack
@@ -55,6 +57,12 @@ def build_platform(app: cdk.App, config: StageConfig, *, bootstrap_model: Path) 
     def about(purpose: str) -> str:
         return f"{config.project} ({config.stage}): {purpose}"
 
+    # One per project and account, whatever the stage (tagged without one): see its module.
+    account = AccountStack(
+        app,
+        f"{config.project}-account",
+        description=f"{config.project}: account-wide API Gateway logging role",
+    )
     notifications = NotificationsStack(
         app,
         config.stack_id("notifications"),
@@ -101,6 +109,8 @@ def build_platform(app: cdk.App, config: StageConfig, *, bootstrap_model: Path) 
         retention=retention,
         description=about("SageMaker endpoint, predict Lambda, REST API, web page"),
     )
+    # Its API's stage logs through the account's API Gateway role.
+    serving.add_dependency(account)
     monitoring = MonitoringStack(
         app,
         config.stack_id("monitoring"),
@@ -125,7 +135,22 @@ def build_platform(app: cdk.App, config: StageConfig, *, bootstrap_model: Path) 
         if config.cicd.github_repository is not None
         else None
     )
-    platform = Platform(notifications, data_lake, etl, ml, serving, monitoring, cicd)
-    for stack in (notifications, data_lake, etl, ml, serving, monitoring):
+    platform = Platform(account, notifications, data_lake, etl, ml, serving, monitoring, cicd)
+    stage_stacks = [
+        notifications,
+        data_lake,
+        etl,
+        ml,
+        serving,
+        monitoring,
+        *([cicd] if cicd else []),
+    ]
+    for stack in stage_stacks:
         sort_published_outputs(stack)
+        for key, value in config.tags.items():
+            Tags.of(stack).add(key, value)
+    # Shared by every stage in the account: no stage tag, or stages would fight over it.
+    for key, value in config.tags.items():
+        if key != "stage":
+            Tags.of(account).add(key, value)
     return platform

@@ -130,14 +130,6 @@ def _acknowledge(
             "no resource-level permissions.",
         },
     )
-    nag.acknowledge(
-        api.api,
-        "AwsSolutions-IAM4",
-        "API Gateway's account-level logging role uses the AWS-documented policy "
-        "AmazonAPIGatewayPushToCloudWatchLogs, which only writes logs.",
-        finding="Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/"
-        "AmazonAPIGatewayPushToCloudWatchLogs",
-    )
     if config.auth == "api_key":
         for method in (api.predict_method, api.health_method):
             nag.acknowledge(

@@ -36,7 +36,8 @@ def test_every_stateful_resource_is_pinned(synthesised, stage_name):
     """A new stateful resource is added to the list on purpose, not by accident."""
     stage = synthesised[stage_name]
     for path in stage.template_files():
-        component = path.name.removesuffix(".template.json").split("-", 2)[2]
+        prefix = f"{stage.config.project}-{stage.config.stage}-"
+        component = path.name.removesuffix(".template.json").removeprefix(prefix)
         resources = json.loads(path.read_text())["Resources"]
         stateful = {k for k, v in resources.items() if v["Type"] in STATEFUL_TYPES}
         assert stateful <= set(PINNED[stage_name].get(component, {})), component

@@ -67,7 +67,8 @@ class PredictionApi(Construct):
             rest_api_name=f"{Stack.of(self).stack_name}-predict",
             description="Sentiment predictions for movie reviews",
             endpoint_types=[apigw.EndpointType.REGIONAL],
-            cloud_watch_role=True,
+            # The account-wide logging role belongs to the account stack (stacks/account.py).
+            cloud_watch_role=False,
             deploy_options=_stage_options(config, apigw.LogGroupLogDestination(access_logs)),
             default_cors_preflight_options=apigw.CorsOptions(
                 allow_origins=[allowed_origin],
