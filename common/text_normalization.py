@@ -12,9 +12,32 @@ import html
 import re
 import unicodedata
 
-# Tags such as <br />, <i>, </a href=...>. A tag becomes a space so words either side
-# of "<br />" do not fuse ("great.<br />The" -> "great. The").
-_TAG = re.compile(r"<[^<>]{0,200}>")
+# Markup, in the order a browser's tokenizer would see it:
+# * comments, and <script>/<style> elements with their contents, which a reader never
+#   sees; unclosed, they run to the end of the text, as they do in a browser;
+# * tags of any length: "<" opens a tag only before a letter, "/letter", "!" or "?", and
+#   the tag runs to the next ">", as in HTML, so "<3", "a < b" and "</3" stay text (and a
+#   second pass finds nothing more: training normalises the ETL's clean text again);
+# * an unclosed tag that has attributes ("<img src=x onerror=alert(1)" with no ">"): the
+#   name and its name=value pairs go. Without ">" nothing says where the tag ends, and
+#   taking the rest of the review (what a browser does) would drop prose after a stray "<".
+# A run of markup is matched whole, so "<br /><br />" is one gap.
+_MARKUP_ITEM = (
+    r"<!--.*?(?:-->|\Z)"
+    r"|<(?i:script)\b[^>]*>.*?(?:</(?i:script)\s*>|\Z)"
+    r"|<(?i:style)\b[^>]*>.*?(?:</(?i:style)\s*>|\Z)"
+    r"|<(?:/?[A-Za-z]|[!?])[^>]*>"
+    r"|<[A-Za-z][\w:-]*(?:\s+[\w:-]+\s*=\s*(?:\"[^\"]*\"|'[^']*'|[^\s<>\"']+))+"
+    r"|</?[A-Za-z][\w:-]*\s*\Z"
+)
+_MARKUP = re.compile(rf"(?:{_MARKUP_ITEM})(?:\s*(?:{_MARKUP_ITEM}))*", re.DOTALL)
+# A gap left by markup becomes a space so words either side do not fuse ("great.<br />The"
+# -> "great. The"), but not between a word and the punctuation that closes it, or an
+# opening bracket and its word, where the space would be an artefact ("film<br />." ->
+# "film.", "(<i>Heat</i>)" -> "(Heat)"). Between two marks it stays: "left...<br />...so"
+# is "left... ...so", "Sad :(<br />Then" is "Sad :( Then".
+_CLOSING = frozenset(".,;:!?)]}")
+_OPENING = frozenset("([{")
 # Zero-width characters join or hide nothing a reader sees: drop them.
 _ZERO_WIDTH = re.compile(r"[\u200b\u200c\u200d\u2060\ufeff]")
 # C0/C1 control characters other than whitespace carry no meaning in a review.
@@ -24,21 +47,32 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _ODD = re.compile(r"[\u200b\u200c\u200d\u2060\ufeff\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 
+def _gap(match: re.Match[str]) -> str:
+    text, start, end = match.string, match.start(), match.end()
+    before = text[start - 1] if start else " "
+    after = text[end] if end < len(text) else " "
+    if before.isalnum() and after in _CLOSING:
+        return ""
+    opening = before in _OPENING and (start < 2 or text[start - 2].isspace())
+    return "" if opening and after.isalnum() else " "
+
+
+def _strip_markup(text: str) -> str:
+    return _MARKUP.sub(_gap, text) if "<" in text else text
+
+
 def normalize_text(text: str | None) -> str:
     """Return review text without HTML, in Unicode NFKC, with single spaces.
 
-    Entities are decoded before and after tag removal because IMDb text holds both
-    literal tags (``<br />``) and escaped ones (``&lt;br /&gt;``). Case is kept: the
-    model lower-cases on its own, and the processed layer should stay readable.
-    ``None`` gives the empty string, which callers treat as a missing review.
+    Entities are decoded once, before markup is removed: IMDb text holds escaped tags
+    (``&lt;br /&gt;``) as well as literal ones, and both go; ``&amp;lt;`` stays the text
+    ``&lt;`` it stands for. Case is kept: the model lower-cases on its own, and the
+    processed layer should stay readable. ``None`` gives the empty string, which callers
+    treat as a missing review.
     """
     if text is None:
         return ""
-    cleaned = html.unescape(str(text))
-    cleaned = _TAG.sub(" ", cleaned)
-    cleaned = html.unescape(cleaned)
-    cleaned = _TAG.sub(" ", cleaned)
-    cleaned = unicodedata.normalize("NFKC", cleaned)
+    cleaned = unicodedata.normalize("NFKC", _strip_markup(html.unescape(str(text))))
     if _ODD.search(cleaned):
         cleaned = _ZERO_WIDTH.sub("", cleaned)
         cleaned = _CONTROL.sub(" ", cleaned)
@@ -48,8 +82,8 @@ def normalize_text(text: str | None) -> str:
     return " ".join(cleaned.split())
 
 
-# Normalisation never removes an ASCII letter or digit except inside a tag, and without
-# "&" there are no entities to decode into new tags.
+# Normalisation never removes an ASCII letter or digit except inside markup, and without
+# "&" there are no entities to decode into new markup.
 _PLAINLY_READABLE = re.compile(r"[A-Za-z0-9]")
 
 
@@ -64,9 +98,12 @@ def is_empty_review(text: str | None) -> bool:
         return True
     text = str(text)
     if "&" not in text:
-        # The common case, far cheaper than normalising a whole review: drop tags the
-        # way normalize_text does (twice) and look for one letter or digit.
-        text_outside_tags = _TAG.sub(" ", _TAG.sub(" ", text)) if "<" in text else text
-        if _PLAINLY_READABLE.search(text_outside_tags):
+        # The common case, far cheaper than normalising a whole review: a letter or digit
+        # before the first "<" is outside any markup; else drop markup as normalize_text
+        # does (the gaps do not matter here) and look again.
+        first_tag = text.find("<")
+        if _PLAINLY_READABLE.search(text, 0, len(text) if first_tag < 0 else first_tag):
+            return False
+        if first_tag >= 0 and _PLAINLY_READABLE.search(_MARKUP.sub("", text)):
             return False
     return not normalize_text(text)

@@ -45,3 +45,23 @@ def write_text(spark: SparkSession, path: str, text: str) -> None:
         stream.write(bytearray(text.encode("utf-8")))
     finally:
         stream.close()
+
+
+def starts_with(spark: SparkSession, path: str, prefix: bytes) -> bool:
+    """Whether the file's content (decompressed, for .gz and other Hadoop codecs) starts
+    with ``prefix``; reads only that many bytes."""
+    fs, jpath = hadoop_fs(spark, path)
+    jvm = spark.sparkContext._jvm
+    assert jvm is not None, "the SparkContext was stopped"
+    codecs = jvm.org.apache.hadoop.io.compress.CompressionCodecFactory(
+        spark.sparkContext._jsc.hadoopConfiguration()
+    )
+    codec = codecs.getCodec(jpath)
+    stream = fs.open(jpath)
+    try:
+        if codec is not None:
+            stream = codec.createInputStream(stream)
+        # all() stops at the first byte that differs: no more is read.
+        return all(stream.read() == expected for expected in prefix)
+    finally:
+        stream.close()

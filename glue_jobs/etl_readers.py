@@ -1,7 +1,9 @@
 """Raw input -> RAW_SCHEMA rows: CSV files or an aclImdb tree, on S3 or local disk.
 
 Every record of the input becomes exactly one row, whatever is wrong with it: the
-transforms decide what to keep, and quarantine the rest with a reason.
+transforms decide what to keep, and quarantine the rest with a reason. Bytes are read
+one character per byte and decoded by `etl_raw_text`'s rule, so a byte that is not
+UTF-8 is never silently replaced.
 """
 
 from __future__ import annotations
@@ -13,7 +15,8 @@ from pyspark.sql import functions as F  # noqa: N812 (the PySpark convention)
 from pyspark.sql import types as T  # noqa: N812
 
 from etl_config import JobConfig
-from etl_hadoop import glob_files, glob_matches, hadoop_fs
+from etl_hadoop import glob_files, glob_matches, hadoop_fs, starts_with
+from etl_raw_text import BYTE_CHARSET, absorbed_lines, decode_fields
 
 # The columns both readers produce; every transform starts from this schema.
 RAW_SCHEMA = T.StructType(
@@ -29,11 +32,17 @@ RAW_SCHEMA = T.StructType(
         T.StructField("source_row", T.LongType(), nullable=False),
         T.StructField("source_id", T.StringType()),
         T.StructField("rating", T.IntegerType()),
+        # utf-8 or windows-1252 (see etl_raw_text); null when the bytes are neither.
+        T.StructField("source_encoding", T.StringType()),
+        # CSV only: input lines an unterminated quote swallowed into this record.
+        T.StructField("absorbed_lines", T.IntegerType()),
     ]
 )
 
 # RFC 4180: fields quoted with '"' and a '"' inside a field doubled, which is also how
-# the widely shared IMDb CSV files are written. Fields may span lines.
+# the widely shared IMDb CSV files are written. Fields may span lines. The header is
+# read as UTF-8; the records byte for byte (BYTE_CHARSET), which splits them exactly as
+# UTF-8 would, since no byte of a multi-byte UTF-8 character is ASCII.
 CSV_READ_OPTIONS = {
     "header": "true",
     "multiLine": "true",
@@ -43,6 +52,7 @@ CSV_READ_OPTIONS = {
     "mode": "PERMISSIVE",
 }
 CORRUPT_COLUMN = "_corrupt_record"
+UTF8_BOM = b"\xef\xbb\xbf"
 
 _ACLIMDB_PATH = r"/(train|test)/(pos|neg)/([^/]*?)(?:_(\d+))?\.txt$"
 # Directories, not files: a glob over 50,000 files would hand Spark 50,000 input paths;
@@ -120,47 +130,59 @@ def read_csv_reviews(
     """CSV files with a ``review`` and a ``sentiment`` column -> RAW_SCHEMA rows.
 
     A record the parser cannot fit to the header (an unquoted comma, a missing column)
-    is kept whole in ``raw_record`` instead of being dropped or half-read.
+    is kept whole in ``raw_record`` instead of being dropped or half-read; a record an
+    unterminated quote ran into says how many lines it swallowed (``absorbed_lines``).
     """
     header, names = _csv_header(spark, files[0])
-    schema = T.StructType(
-        [T.StructField(name, T.StringType()) for name in header]
-        + [T.StructField(CORRUPT_COLUMN, T.StringType())]
-    )
     split = (
         _source_split_from_name(F.col("source_file")) if split_from_filename else F.lit("unsplit")
     )
 
     def read_one(path: str) -> DataFrame:
+        # Read byte for byte, a UTF-8 byte order mark is three characters of the first
+        # column's name: the schema says so, for Spark's header check to match.
+        bom = UTF8_BOM.decode(BYTE_CHARSET) if starts_with(spark, path, UTF8_BOM) else ""
+        in_file = [bom + header[0], *header[1:]]
+        schema = T.StructType(
+            [T.StructField(name, T.StringType()) for name in [*in_file, CORRUPT_COLUMN]]
+        )
+        columns = {key: in_file[header.index(name)] for key, name in names.items()}
         # One read per file: a multiLine CSV file is never split, so each file is exactly
         # one partition and the low 33 bits of monotonically_increasing_id (the position
         # within the partition) are the record index within the file.
         return (
             spark.read.schema(schema)
             .options(**CSV_READ_OPTIONS)
+            .option("encoding", BYTE_CHARSET)
             .option("columnNameOfCorruptRecord", CORRUPT_COLUMN)
             # Every file's header must match the first one's by name, so a file with other
             # or reordered columns fails loudly instead of being read by position.
             .option("enforceSchema", "false")
             .csv(path)
             .select(
-                F.col(names["review"]).alias("raw_review"),
-                F.col(names["sentiment"]).alias("raw_sentiment"),
+                F.col(f"`{columns['review']}`").alias("raw_review"),
+                F.col(f"`{columns['sentiment']}`").alias("raw_sentiment"),
                 F.col(CORRUPT_COLUMN).alias("raw_record"),
                 F.col("_metadata.file_path").alias("source_file"),
                 F.monotonically_increasing_id().bitwiseAND((1 << 33) - 1).alias("source_row"),
             )
         )
 
-    return functools.reduce(DataFrame.unionByName, map(read_one, files)).select(
-        "raw_review",
-        "raw_sentiment",
-        "raw_record",
+    raw = functools.reduce(DataFrame.unionByName, map(read_one, files))
+    (review, sentiment, record), encoding = decode_fields(
+        F.col("raw_review"), F.col("raw_sentiment"), F.col("raw_record")
+    )
+    return raw.select(
+        review.alias("raw_review"),
+        sentiment.alias("raw_sentiment"),
+        record.alias("raw_record"),
         split.alias("source_split"),
         "source_file",
         "source_row",
         F.lit(None).cast("string").alias("source_id"),
         F.lit(None).cast("int").alias("rating"),
+        encoding.alias("source_encoding"),
+        absorbed_lines(record, [review, sentiment]).alias("absorbed_lines"),
     )
 
 
@@ -170,21 +192,23 @@ def read_aclimdb_reviews(spark: SparkSession, patterns: list[str]) -> DataFrame:
     ``patterns`` are globs of the label directories, as ``resolve_input`` returns them.
     An empty file is a row too (quarantined as ``empty_text``): Spark's file sources
     skip zero-length files, Hadoop's whole-file input format does not, hence
-    ``wholeTextFiles``. It also packs small files into few partitions, where the file
-    source makes about one task per 32 files.
+    ``binaryFiles`` (bytes, so the encoding rule sees them undecoded). It also packs
+    small files into few partitions, where the file source makes about one task per 32
+    files.
     """
-    files = spark.sparkContext.wholeTextFiles(
+    files = spark.sparkContext.binaryFiles(
         ",".join(f"{pattern}/*.txt" for pattern in patterns),
         minPartitions=max(1, 4 * spark.sparkContext.defaultParallelism),
-    )
+    ).map(lambda item: (item[0], item[1].decode(BYTE_CHARSET)))
     path = F.col("source_file")
 
     def part(group: int) -> Column:
         return F.regexp_extract(path, _ACLIMDB_PATH, group)
 
     rating = part(4)
-    return spark.createDataFrame(files, "source_file string, raw_review string").select(
-        "raw_review",
+    (review,), encoding = decode_fields(F.col("raw_bytes"))
+    return spark.createDataFrame(files, "source_file string, raw_bytes string").select(
+        review.alias("raw_review"),
         part(2).alias("raw_sentiment"),
         F.lit(None).cast("string").alias("raw_record"),
         part(1).alias("source_split"),
@@ -192,6 +216,8 @@ def read_aclimdb_reviews(spark: SparkSession, patterns: list[str]) -> DataFrame:
         F.lit(0).cast("long").alias("source_row"),
         part(3).alias("source_id"),
         F.when(rating != "", rating.cast("int")).alias("rating"),
+        encoding.alias("source_encoding"),
+        F.lit(None).cast("int").alias("absorbed_lines"),
     )
 
 

@@ -1,4 +1,5 @@
-"""The run summary (summary.json): counts in, out and per reason, channels, label balance.
+"""The run summary (summary.json): counts in, out and per reason, channels, label balance,
+source encodings, and the input lines unterminated quotes swallowed (and where).
 
 It is also the run's verdict: ``passed`` is false when too large a share of the input
 was quarantined, and the run then stops with QuarantineThresholdError.
@@ -12,11 +13,16 @@ from pyspark.sql import DataFrame
 from pyspark.sql import functions as F  # noqa: N812 (the PySpark convention)
 
 from etl_config import JobConfig
+from etl_raw_text import DECODED_ENCODINGS
 from etl_transforms import REASONS
 from lake_layout import CHANNELS
 from review_labels import POSITIVE, SENTIMENT_NAMES
 
 POSITIVE_NAME = SENTIMENT_NAMES[POSITIVE]
+UNTERMINATED = "unterminated_quote"
+UNDECODABLE = "undecodable"
+# The summary lists this many unterminated_quote records; the quarantine holds them all.
+MAX_LISTED_RECORDS = 20
 
 
 class QuarantineThresholdError(RuntimeError):
@@ -63,13 +69,46 @@ def _tally(counts: list[Any]) -> tuple[dict, dict, dict, int]:
     return by_reason, channels, dict(sorted(source_splits.items())), conflicts
 
 
+def _encodings(counts: list[Any]) -> dict[str, int]:
+    """Input rows per source encoding; "undecodable" for invalid_encoding's bytes."""
+    found = dict.fromkeys([*DECODED_ENCODINGS, UNDECODABLE], 0)
+    for row in counts:
+        found[row["source_encoding"] or UNDECODABLE] += row["rows"]
+    return found
+
+
+def _unterminated_quotes(classified: DataFrame, counts: list[Any]) -> dict[str, Any]:
+    """How many input lines unterminated quotes swallowed, and where: the first records
+    that did, by file, record index and the start of the broken line (to search for: Spark
+    skips blank lines, so a line number computed from records could mislead)."""
+    absorbed = sum(row["absorbed"] or 0 for row in counts if row["reason"] == UNTERMINATED)
+    records: list[dict[str, Any]] = []
+    if absorbed:
+        first_line = F.substring_index(F.coalesce("raw_record", "raw_review"), "\n", 1)
+        records = [
+            row.asDict()
+            for row in classified.filter(F.col("reason") == UNTERMINATED)
+            .select(
+                "source_file",
+                "source_row",
+                "absorbed_lines",
+                F.substring(first_line, 1, 80).alias("line_starts"),
+            )
+            .orderBy("source_file", "source_row")
+            .limit(MAX_LISTED_RECORDS)
+            .collect()
+        ]
+    return {"absorbed_lines": absorbed, "records": records}
+
+
 def summarize(classified: DataFrame, config: JobConfig, input_format: str) -> dict[str, Any]:
     """Counts for summary.json from one small aggregation over the classified rows."""
     counts = (
-        classified.groupBy("reason", "split", "sentiment", "source_split")
+        classified.groupBy("reason", "split", "sentiment", "source_split", "source_encoding")
         .agg(
             F.count(F.lit(1)).alias("rows"),
             F.sum(F.col("conflicting_label").cast("int")).alias("conflicts"),
+            F.sum("absorbed_lines").alias("absorbed"),
         )
         .collect()
     )
@@ -90,6 +129,9 @@ def summarize(classified: DataFrame, config: JobConfig, input_format: str) -> di
         "passed": input_rows > 0 and share <= config.max_quarantine_share,
         "quarantined_by_reason": by_reason,
         "duplicates_with_conflicting_label": conflicts,
+        # Not rows: input lines inside unterminated_quote records, beyond their first.
+        "unterminated_quote": _unterminated_quotes(classified, counts),
+        "source_encodings": _encodings(counts),
         "source_splits": source_splits,
         "channels": channels,
         "label_balance": {

@@ -24,6 +24,7 @@ PROCESSED_COLUMNS = (
     "source_row",
     "source_id",
     "rating",
+    "source_encoding",
     "split",
     "sentiment",
 )
@@ -40,6 +41,8 @@ QUARANTINE_COLUMNS = (
     "source_row",
     "source_id",
     "rating",
+    "source_encoding",
+    "absorbed_lines",
     "reason",
 )
 CURATED_COLUMNS = ("review_id", "review", "sentiment", "label")

@@ -8,9 +8,11 @@ text is taken from IMDb), so the sample can ship with the code. It has two layou
 the same kind of data:
 
 * ``reviews.csv``: ``review,sentiment`` CSV (RFC 4180) with clean reviews dressed in
-  HTML tags, entities and odd Unicode and whitespace, plus messy rows of every
-  quarantine kind the ETL job knows: unparseable records, missing and unknown labels,
-  empty, too short and too long texts, exact and near duplicates.
+  HTML tags, scripts, entities and odd Unicode and whitespace, a few in Windows-1252
+  bytes, plus messy rows of every quarantine kind the ETL job knows: an unterminated
+  quote that swallows the rows after it, unparseable records, undecodable bytes,
+  missing and unknown labels, empty texts and texts without a letter, too short and too
+  long texts, exact and near duplicates (markup, case, spacing).
 * ``aclImdb/{train,test}/{pos,neg}/<id>_<rating>.txt``: a few dozen files in the layout
   of the Large Movie Review Dataset, with one text in both train and test and one text
   too short to keep.
@@ -32,117 +34,12 @@ import re
 import shutil
 from pathlib import Path
 
+# A sibling module: the script's own directory is on the path when it runs.
+from sample_words import ASPECTS, MIDDLES, TITLES, WORDS
+
 SEED = 20_251_122
 CLEAN_REVIEWS_PER_LABEL = 150
 
-TITLES = [
-    "The Lighthouse Keeper",
-    "Midnight Harbor",
-    "Paper Moons",
-    "The Last Orchard",
-    "Copper Sky",
-    "A Winter in Lisbon",
-    "The Glass Garden",
-    "Salt and Thunder",
-    "Northbound",
-    "The Quiet Engine",
-    "Café Nights",
-    "River of Lanterns",
-    "The Cartographer",
-    "Small Hours",
-    "Iron Meadow",
-    "The Velvet Signal",
-    "Harvest of Ghosts",
-    "Blue Canyon Road",
-    "The Ninth Summer",
-    "Echoes of Marlow",
-]
-ASPECTS = [
-    "script",
-    "soundtrack",
-    "camera work",
-    "pacing",
-    "lead performance",
-    "dialogue",
-    "editing",
-    "set design",
-    "supporting cast",
-    "final act",
-    "score",
-    "story",
-]
-WORDS = {
-    "positive": {
-        "adjectives": [
-            "wonderful",
-            "brilliant",
-            "excellent",
-            "superb",
-            "delightful",
-            "beautiful",
-            "gripping",
-            "charming",
-            "moving",
-            "outstanding",
-            "fantastic",
-            "memorable",
-        ],
-        "openers": [
-            "I loved this film.",
-            "What a wonderful surprise.",
-            "A true masterpiece.",
-            "Easily one of the best films of the year.",
-            "I enjoyed every minute.",
-            "I didn't expect much, and it blew me away.",
-        ],
-        "closers": [
-            "Highly recommended.",
-            "I would happily watch it again.",
-            "Go and see it.",
-            "Ten out of ten.",
-            "A joy from start to finish.",
-            "The cast & crew should be proud.",
-        ],
-    },
-    "negative": {
-        "adjectives": [
-            "awful",
-            "boring",
-            "terrible",
-            "dull",
-            "clumsy",
-            "tedious",
-            "dreadful",
-            "lifeless",
-            "painful",
-            "forgettable",
-            "weak",
-            "horrible",
-        ],
-        "openers": [
-            "I hated this film.",
-            "What a waste of time.",
-            "A complete disaster.",
-            "Easily one of the worst films of the year.",
-            "I regretted every minute.",
-            "I didn't expect much, and it was even worse.",
-        ],
-        "closers": [
-            "Avoid it.",
-            "I want my money back.",
-            "Do not bother.",
-            "One out of ten.",
-            "A chore from start to finish.",
-            "The cast & crew should be ashamed.",
-        ],
-    },
-}
-MIDDLES = [
-    '"{title}" is a {a1} film and the {aspect} is {a2}.',
-    "The {aspect} is {a1}, and the {aspect2} is just as {a2}.",
-    "{title} has a {a1} {aspect} and a {a2} {aspect2}.",
-    "Honestly, the {aspect} felt {a1} and the {aspect2} was {a2}.",
-]
 # Unusual but accepted spellings of the two labels: the job maps them case-insensitively.
 LABEL_SPELLINGS = {
     "positive": ["Positive", "POSITIVE", " pos ", "pos", "1"],
@@ -228,7 +125,52 @@ def _long_review() -> str:
     return " ".join(parts)
 
 
-def make_reviews_csv(rng: random.Random) -> str:
+def _harden(rng: random.Random, records: list[tuple[str | None, str]]) -> list[bytes]:
+    """The CSV records as bytes, with the messier rows of the hardening added: Windows-1252
+    bytes, undecodable bytes, reviews without a letter, copies that differ in case and
+    punctuation spacing, scripts and unclosed tags, and an unterminated quote.
+
+    Its own random stream, so the rows made before it stay as they were."""
+    encoded = [line.encode("utf-8") for _, line in records]
+    plain = [
+        i
+        for i, (text, line) in enumerate(records)
+        if text is not None and line.rstrip("\n").rsplit(",", 1)[0] == text
+    ]
+    # Windows-1252 (a spreadsheet's "CSV"): the same clean text once decoded.
+    for i in [i for i in plain if "\u00e9" in records[i][1]][:2]:
+        encoded[i] = records[i][1].encode("cp1252")
+    # Markup that must go entirely: a script with its contents, an unclosed tag.
+    markup = ["<script>alert('x')</script>", " <img src=x onerror=alert(1)"]
+    utf8_plain = [i for i in plain if "\u00e9" not in records[i][1]]
+    for i, extra in zip(rng.sample(utf8_plain, len(markup)), markup, strict=True):
+        text, line = records[i]
+        encoded[i] = _csv_line(f"{text}{extra}", line.rstrip("\n").rsplit(",", 1)[1]).encode()
+    # Copies equal only once case and the spaces around punctuation are ignored.
+    for number, i in enumerate(rng.sample(plain, 2)):
+        text, line = records[i]
+        label = line.rstrip("\n").rsplit(",", 1)[1]
+        copy = text.upper() if number == 0 else text.replace(". ", " .").replace(", ", ",")
+        encoded.insert(rng.randint(i + 1, len(encoded)), _csv_line(copy, label).encode())
+    messy = [
+        # invalid_encoding: bytes that are neither UTF-8 nor Windows-1252
+        b"A review saved in an encoding nobody knows: \x81\x8d\x90 and more,positive\n",
+        # no_words: not one letter
+        _csv_line("10/10 !!! :-) 10/10 !!!", "positive").encode(),
+        _csv_line("\U0001f44d\U0001f44d\U0001f44d \u2605\u2605\u2605\u2605\u2605", "pos").encode(),
+        _csv_line("0/10 ... -_- ??? 0/10", "negative").encode(),
+        # unterminated_quote: the first line's quote swallows the next three lines
+        b'"An unterminated quote swallows the rows after it,positive\n'
+        b"A row the broken quote swallowed whole and never read,negative\n"
+        b"Another row lost to the same quote and never read,positive\n"
+        b'"A quoted row, where the quote is finally closed",negative\n',
+    ]
+    for line in messy:
+        encoded.insert(rng.randrange(len(encoded) + 1), line)
+    return encoded
+
+
+def make_reviews_csv(rng: random.Random) -> bytes:
     clean = _clean_rows(rng, CLEAN_REVIEWS_PER_LABEL)
     # (clean text or None, CSV record); the text lets duplicates go after their original.
     records: list[tuple[str | None, str]] = [
@@ -271,7 +213,7 @@ def make_reviews_csv(rng: random.Random) -> str:
             line = _csv_line(text, "negative" if sentiment == "positive" else "positive")
         first = next(i for i, (original, _) in enumerate(records) if original == text)
         records.insert(rng.randint(first + 1, len(records)), (None, line))
-    return "review,sentiment\n" + "".join(line for _, line in records)
+    return b"review,sentiment\n" + b"".join(_harden(random.Random(SEED + 2), records))
 
 
 def make_aclimdb(rng: random.Random) -> dict[str, str]:
@@ -300,7 +242,7 @@ def make_aclimdb(rng: random.Random) -> dict[str, str]:
 
 def write_sample(out: Path) -> None:
     out.mkdir(parents=True, exist_ok=True)
-    (out / "reviews.csv").write_text(make_reviews_csv(random.Random(SEED)), encoding="utf-8")
+    (out / "reviews.csv").write_bytes(make_reviews_csv(random.Random(SEED)))
     tree = out / "aclImdb"
     if tree.exists():
         shutil.rmtree(tree)

@@ -26,9 +26,11 @@ def raw_row(
     record: str | None = None,
     source_id: str | None = None,
     rating: int | None = None,
+    encoding: str | None = "utf-8",
+    absorbed: int | None = None,
 ) -> tuple:
     """One row in RAW_SCHEMA order, as the readers produce it."""
-    return (text, label, record, split, file, row, source_id, rating)
+    return (text, label, record, split, file, row, source_id, rating, encoding, absorbed)
 
 
 @pytest.fixture(scope="session")

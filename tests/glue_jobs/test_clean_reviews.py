@@ -61,19 +61,28 @@ def test_sample_csv_summary_balances_and_names_every_reason(csv_run):
     output, summary = csv_run
     assert json.loads((output / "summary.json").read_text()) == summary
     assert summary["input_format"] == "csv"
-    assert summary["input_rows"] == 322
+    assert summary["input_rows"] == 329
     assert summary["input_rows"] == summary["processed_rows"] + summary["quarantined_rows"]
     # make_sample.py plants exactly these rejects
     assert summary["quarantined_by_reason"] == {
+        "unterminated_quote": 1,
         "unparseable": 2,
+        "invalid_encoding": 1,
         "missing_label": 3,
         "unknown_label": 3,
         "empty_text": 3,
+        "no_words": 3,
         "too_short": 3,
         "too_long": 1,
-        "duplicate": 7,
+        "duplicate": 9,
     }
     assert summary["duplicates_with_conflicting_label"] == 1
+    # the broken quote swallowed three lines; where is said by file, record and text
+    (broken,) = summary["unterminated_quote"]["records"]
+    assert summary["unterminated_quote"]["absorbed_lines"] == broken["absorbed_lines"] == 3
+    assert broken["source_file"].endswith("/reviews.csv") and broken["source_row"] == 2
+    assert broken["line_starts"] == '"An unterminated quote swallows the rows after it,positive'
+    assert summary["source_encodings"] == {"utf-8": 327, "windows-1252": 1, "undecodable": 1}
     assert summary["passed"] is True
     assert summary["quarantine_share"] < summary["thresholds"]["max_quarantine_share"]
     # 150 clean reviews per label, no original split: 10 % test, 10 % validation per label
@@ -84,7 +93,7 @@ def test_sample_csv_summary_balances_and_names_every_reason(csv_run):
     }
     assert summary["label_balance"] == {"positive": 150, "negative": 150, "positive_share": 0.5}
     assert summary["source_splits"] == {
-        "unsplit": {"input_rows": 322, "processed_rows": 300, "quarantined_rows": 22}
+        "unsplit": {"input_rows": 329, "processed_rows": 300, "quarantined_rows": 29}
     }
 
 
@@ -125,6 +134,10 @@ def test_outputs_hold_what_the_summary_counts(csv_run):
     assert seen == set(processed["review_id"])
     assert any('"' in r for r in processed["review"]), "the sample should exercise quoting"
     assert not any(re.search(r"<br|&amp;|&quot;|\u200b|\s\s", r) for r in processed["review"])
+    # scripts and unclosed tags are gone; Windows-1252 bytes were decoded, not replaced
+    assert not any(re.search(r"<|alert|onerror|\ufffd", r) for r in processed["review"])
+    assert (processed["source_encoding"] == "windows-1252").sum() == 1
+    assert processed["review"].str.contains("Caf\u00e9 Nights has a wonderful pacing").any()
 
 
 def test_rerun_on_the_same_input_writes_the_same_data(csv_run):
@@ -165,6 +178,48 @@ def test_sample_is_learnable_by_bag_of_words(csv_run):
     assert accuracy >= 0.95
     assert predict("A wonderful, brilliant film. I loved it.") == "positive"
     assert predict("An awful, boring waste of time. I hated it.") == "negative"
+
+
+def test_a_broken_quote_in_the_middle_is_counted_and_its_lines_reported(spark, tmp_path):
+    good = [
+        f"Review number {i} of a film that was just fine,{'pos' if i % 2 else 'neg'}"
+        for i in range(8)
+    ]
+    lines = [
+        "review,sentiment",
+        *good[:3],
+        '"A review whose quote never closes, so the next rows vanish,positive',
+        *good[3:6],
+        '"A quoted review, which finally closes the quote",negative',
+        *good[6:],
+        # the labels train.py accepts too, through the one label table
+        "A review labelled with a full stop and capital,Negative.",
+        "A review labelled the way pandas writes an integer,1.0",
+        "Another review labelled the way pandas writes one,0.0",
+    ]
+    path = tmp_path / "broken.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    code, summary, _ = run_local("--input", str(path), "--output", str(tmp_path / "out"))
+    assert code == 0
+    # 13 data lines: 8 records read as they were, one that swallowed four lines
+    assert summary["input_rows"] == 9
+    assert summary["input_rows"] == summary["processed_rows"] + summary["quarantined_rows"]
+    assert summary["processed_rows"] == 8
+    assert {k: v for k, v in summary["quarantined_by_reason"].items() if v} == {
+        "unterminated_quote": 1
+    }
+    assert summary["unterminated_quote"]["absorbed_lines"] == 4
+    assert summary["input_rows"] + summary["unterminated_quote"]["absorbed_lines"] == 13
+    (broken,) = summary["unterminated_quote"]["records"]
+    assert (broken["source_row"], broken["absorbed_lines"]) == (3, 4)
+    assert broken["line_starts"].startswith('"A review whose quote never closes')
+    quarantine = pd.read_parquet(tmp_path / "out" / "quarantine")
+    (row,) = quarantine.itertuples()
+    assert row.reason == "unterminated_quote" and row.absorbed_lines == 4
+    assert all(line in row.raw_record for line in good[3:6])  # nothing is lost
+    processed = pd.read_parquet(tmp_path / "out" / "processed")
+    labels = dict(zip(processed["review"], processed["label"], strict=True))
+    assert [labels[line.rsplit(",", 1)[0]] for line in lines[-3:]] == [0, 1, 0]
 
 
 def test_an_empty_review_file_is_counted_and_quarantined(spark, tmp_path):

@@ -6,13 +6,10 @@ import hashlib
 
 import pytest
 from glue_job_helpers import by_row, config
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 from pyspark.sql.types import IntegerType, StringType, StructField, StructType
 
-from etl_transforms import assign_channels, clean_reviews, normalize_reviews
+from etl_transforms import REASONS, assign_channels, clean_reviews, normalize_reviews
 from etl_writers import processed_view, quarantine_view
-from review_labels import parse_label
 from text_normalization import normalize_text
 
 pytestmark = pytest.mark.spark
@@ -36,7 +33,10 @@ def test_normalize_reviews_cleans_text_and_derives_features(make_raw, row):
     for i, clean in enumerate(expected):
         got = rows[i]
         assert got["review"] == clean == normalize_text(texts[i])
-        assert got["review_id"] == hashlib.sha256(clean.encode("utf-8")).hexdigest()
+        # review_id hashes the comparison key (lower case, no spaces), so copies
+        # differing only in case or spacing share it
+        key = clean.lower().replace(" ", "")
+        assert got["review_id"] == hashlib.sha256(key.encode("utf-8")).hexdigest()
         assert got["char_count"] == len(clean)
         assert got["word_count"] == len(clean.split())
 
@@ -131,102 +131,65 @@ def test_length_thresholds_are_inclusive(make_raw, row):
     }
 
 
-# ------------------------------------------------------------------------ deduplication
+def test_a_review_without_a_letter_is_no_words(make_raw, row):
+    texts = {
+        "!!! ??? ...": "no_words",
+        "10/10": "no_words",  # before too_short: the better reason
+        "\U0001f44d\U0001f44d\U0001f44d \U0001f600 \u2605\u2605\u2605\u2605\u2605": "no_words",
+        "<b>100%</b> &amp; 5/5 &#9733;": "no_words",
+        "\uff11\uff10/\uff11\uff10 \uff01": "no_words",  # full-width digits are digits
+        "10/10 a": None,
+        "\u00c7a, 10/10": None,
+        "\u6620\u753b \u6700\u9ad8": None,  # letters of any script
+        "\u03a9\u03c1\u03b1\u03af\u03b1!": None,
+        "\u05d8\u05d5\u05d1 10": None,
+    }
+    raw = make_raw([row(t, "positive", row=i) for i, t in enumerate(texts)])
+    rows = by_row(clean_reviews(raw, config(min_chars=1)))
+    assert [rows[i]["reason"] for i in range(len(texts))] == list(texts.values())
 
 
-def test_duplicates_keep_test_then_train_then_unsplit_then_smallest_source_key(make_raw, row):
-    x = "An excellent and moving film about family."
-    y = "A gripping thriller with a clever ending."
-    w = "A charming comedy that made me laugh a lot."
-    a, c, d = "file:/raw/a.csv", "file:/raw/c.csv", "file:/raw/d.csv"
+def test_the_first_failing_check_names_the_reason(make_raw, row):
+    # the new reasons in their place: each before the reason it is more specific than
+    for earlier, later in [
+        ("unterminated_quote", "unparseable"),
+        ("invalid_encoding", "missing_label"),
+        ("no_words", "too_short"),
+    ]:
+        assert REASONS.index(earlier) + 1 == REASONS.index(later)
+    assert REASONS.index("unparseable") < REASONS.index("invalid_encoding")
+    assert REASONS.index("empty_text") + 1 == REASONS.index("no_words")
     cases = [
-        # text, label, split, file, source_row, expected reason
-        (x, "positive", "unsplit", a, 0, "duplicate"),
-        (x, "positive", "train", a, 1, "duplicate"),
-        (x, "positive", "test", d, 2, "duplicate"),
-        (x, "positive", "test", c, 9, "duplicate"),
-        (x, "positive", "test", c, 4, None),  # test split, smallest (file, row)
-        # an invalid copy never wins over a valid one
-        (y, "maybe", "unsplit", a, 5, "unknown_label"),
-        (y, "positive", "unsplit", a, 6, None),
-        # copies of a rejected text keep their own reason
-        ("Great!", "positive", "unsplit", a, 7, "too_short"),
-        ("Great!", "positive", "unsplit", a, 8, "too_short"),
-        # same text, opposite label: the later copy is a conflicting duplicate
-        (w, "positive", "unsplit", a, 10, None),
-        (w, "negative", "unsplit", a, 11, "duplicate"),
-        # equal only after normalisation: still the same review
-        (w.replace(" a ", " a&nbsp; "), "positive", "unsplit", a, 12, "duplicate"),
+        # text, label, record, encoding, absorbed lines, expected reason
+        ("Swallowed, all,\nof it,positive", "x", "rec", "utf-8", 1, "unterminated_quote"),
+        ("Cut \x81 off", "positive", "Cut \x81 off,positive,extra", None, None, "unparseable"),
+        ("Bytes \x81 of no known encoding here", None, None, None, None, "invalid_encoding"),
+        (
+            "A review in Windows-1252, caf\u00e9 \u201cgood\u201d",
+            "pos",
+            None,
+            "windows-1252",
+            None,
+            None,
+        ),
+        ("1234", "positive", None, "utf-8", None, "no_words"),
     ]
     raw = make_raw(
-        [row(t, lab, split=s, file=f, row=r) for t, lab, s, f, r, _ in cases],
-    )
-    # Reordered and split across partitions: the kept copy must not depend on input order.
-    rows = by_row(
-        clean_reviews(raw.orderBy("source_row", ascending=False).repartition(3), config())
-    )
-    assert {r: rows[r]["reason"] for r in rows} == {c[4]: c[5] for c in cases}
-    conflicting = {r for r in rows if rows[r]["conflicting_label"]}
-    assert conflicting == {11}
-
-
-@settings(
-    max_examples=4,
-    deadline=None,
-    derandomize=True,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
-)
-@given(
-    rows=st.lists(
-        st.tuples(
-            st.one_of(
-                st.sampled_from(
-                    [
-                        "A superb film with a wonderful cast.",
-                        "A superb  film with a <b>wonderful</b> cast.",
-                        "A dull film with a dreadful script.",
-                        "A dull film with a dreadful script.",
-                        "<br />",
-                        "Short.",
-                        "x" * 80,
-                        "",
-                    ]
-                ),
-                st.none(),
-                st.text(max_size=40),
-            ),
-            st.sampled_from(["positive", "NEG", "1", "0", "meh", "", None]),
-            st.sampled_from(["train", "test", "unsplit"]),
-            st.one_of(st.none(), st.just("a,broken,record")),
-        ),
-        min_size=1,
-        max_size=25,
-    )
-)
-def test_every_input_row_lands_exactly_once(make_raw, row, rows):
-    raw = make_raw(
         [
-            row(text, label, split=split, row=i, record=record)
-            for i, (text, label, split, record) in enumerate(rows)
+            row(t, lab, row=i, record=rec, encoding=enc, absorbed=n)
+            for i, (t, lab, rec, enc, n, _) in enumerate(cases)
         ]
     )
-    min_chars, max_chars = 10, 60
-    result = clean_reviews(raw, config(min_chars=min_chars, max_chars=max_chars)).collect()
-
-    assert sorted(r["source_row"] for r in result) == list(range(len(rows)))
-    for r in result:
-        # kept rows have a channel and no reason; rejected rows the other way round
-        assert (r["reason"] is None) == (r["split"] is not None)
-    # Oracle: one kept row per distinct clean text among rows that pass the other checks.
-    passing = set()
-    for text, label, _, record in rows:
-        clean = normalize_text(text)
-        known = parse_label(label) is not None
-        if record is None and known and min_chars <= len(clean) <= max_chars:
-            passing.add(clean)
-    kept = [r for r in result if r["reason"] is None]
-    assert len(kept) == len(passing)
-    assert len({r["review_id"] for r in kept}) == len(kept)
+    rows = by_row(clean_reviews(raw, config()))
+    assert [rows[i]["reason"] for i in range(len(cases))] == [c[5] for c in cases]
+    quarantined = {
+        r["source_row"]: r for r in quarantine_view(clean_reviews(raw, config())).collect()
+    }
+    assert quarantined[0]["absorbed_lines"] == 1
+    assert quarantined[2]["raw_review"] == "Bytes \x81 of no known encoding here"
+    assert quarantined[2]["source_encoding"] is None
+    (kept,) = processed_view(clean_reviews(raw, config())).collect()
+    assert kept["source_encoding"] == "windows-1252"
 
 
 # ------------------------------------------------------------------------------ channels
