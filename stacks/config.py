@@ -114,6 +114,9 @@ class ServingConfig:
     throttle_rate_limit: float
     throttle_burst_limit: int
     quota_requests_per_day: int
+    # "api_key": a public demo; the key only picks the usage plan (throttle, daily quota)
+    # and is handed out by the page, so it authenticates nobody. "iam": private callers
+    # sign requests with SigV4 and need execute-api:Invoke.
     auth: Literal["api_key", "iam"]
     waf_enabled: bool
     waf_rate_limit_per_5_minutes: int

@@ -47,15 +47,28 @@ def asset_bucket(reason: str) -> dict[str, str]:
     return {ASSET_BUCKET_OBJECTS: reason}
 
 
+# Path segments that name no resource: the CDK's default children.
+_PLUMBING = {"Resource", "DefaultPolicy", "Default"}
+
+
+def subject(scope: IConstruct) -> str:
+    """The resource an acknowledgment is about, as its path inside its stack reads."""
+    parts = scope.node.path.split("/")[1:]
+    return "/".join(part for part in parts if part not in _PLUMBING) or scope.node.path
+
+
 def acknowledge(scope: IConstruct, rule: str, reason: str, *, finding: str | None = None) -> None:
     """Acknowledge `rule` (one `finding` of it, when given) on `scope` and its children.
 
     cdk-nag 3 embeds the offending resource in finding ids, e.g.
     `AwsSolutions-IAM5[Resource::<RawBucket.Arn>/*]`; an acknowledgment covers exactly
-    one finding, never every use of the rule.
+    one finding, never every use of the rule. The reason names the resource it is about
+    (its path in the stack) before saying why, so a report read alone is clear.
     """
     rule_id = f"{rule}[{finding}]" if finding else rule
-    Validations.of(scope).acknowledge(Acknowledgment(id=f"AwsSolutions::{rule_id}", reason=reason))
+    Validations.of(scope).acknowledge(
+        Acknowledgment(id=f"AwsSolutions::{rule_id}", reason=f"{subject(scope)}: {reason}")
+    )
 
 
 def acknowledge_cdk_helpers(

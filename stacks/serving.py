@@ -135,21 +135,23 @@ def _acknowledge(
             nag.acknowledge(
                 method,
                 "AwsSolutions-APIG4",
-                "Callers authenticate with an API key tied to a throttled usage plan; "
-                "stages that need AWS identities set serving.auth=iam.",
+                "no authorizer, on purpose: serving.auth=api_key makes this a public demo "
+                "API. Its API key is not authentication (the public page hands it out); it "
+                "only selects the usage plan that throttles and caps requests per day. A "
+                "stage whose callers are private sets serving.auth=iam (SigV4).",
             )
             nag.acknowledge(
                 method,
                 "AwsSolutions-COG4",
-                "No Cognito user pool: the API is for programs and the demo page, which "
-                "use an API key (or IAM auth when configured).",
+                "no Cognito authorizer: serving.auth=api_key serves anonymous callers of a "
+                "public demo, and a stage with private callers uses IAM (serving.auth=iam).",
             )
     if not config.waf_enabled:
         nag.acknowledge(
             api.api.deployment_stage,
             "AwsSolutions-APIG3",
-            "WAF is switched off in this stage to keep idle cost near zero; throttling "
-            "and a daily quota bound abuse. Prod enables serving.waf_enabled.",
+            "no WAF in this stage (serving.waf_enabled=false) to keep idle cost near zero; "
+            "stage throttling and the usage plan's daily quota bound abuse. Prod enables it.",
         )
     _acknowledge_web_page(web)
     nag.acknowledge_cdk_helpers(

@@ -25,6 +25,11 @@ def test_nag_rejects_an_insecure_bucket(tmp_path):
     assert any(p["conclusion"] == "failure" for p in report["pluginReports"])
 
 
+# Reasons that were once written here and are not true: an API key identifies a usage
+# plan (throttling, quota); it authenticates nobody, and the public page hands it out.
+FALSE_REASONS = ("authenticate with an api key", "api key tied to", "callers authenticate")
+
+
 def test_platform_has_no_unacknowledged_findings(synthesised):
     for stage in synthesised.values():
         report = json.loads((stage.assembly_dir / "validation-report.json").read_text())
@@ -33,6 +38,17 @@ def test_platform_has_no_unacknowledged_findings(synthesised):
             assert plugin["violations"] == [], stage.config.stage
             for acknowledged in plugin["suppressedViolations"]:
                 assert len(acknowledged["reason"]) >= 30, acknowledged["ruleName"]
+
+
+def test_every_acknowledgment_names_its_resource_and_no_false_reason(synthesised):
+    for stage in synthesised.values():
+        report = json.loads((stage.assembly_dir / "validation-report.json").read_text())
+        for acknowledged in report["pluginReports"][0]["suppressedViolations"]:
+            reason = acknowledged["reason"]
+            # The resource, as its path inside the stack reads, comes first.
+            named = acknowledged["acknowledgedAt"].split("/")[1]
+            assert reason.startswith(named), (acknowledged["ruleName"], reason)
+            assert not any(phrase in reason.lower() for phrase in FALSE_REASONS), reason
 
 
 def test_templates_pass_cfn_lint(synthesised):
