@@ -17,6 +17,9 @@ from stacks.constructs.shared.retention import Retention
 from stacks.constructs.shared.secure_log_group import secure_log_group
 from stacks.outputs import DataLake, Etl
 
+# Glue's own root for job log groups, which the job role may write (grant_glue_logs).
+JOB_LOG_GROUP_ROOT = "/aws-glue/jobs"
+
 # Every wildcard the Glue roles hold, and why it is as narrow as it can be.
 _GLUE_ROLE_WILDCARDS = {
     **nag.CDK_GRANT_ACTIONS,
@@ -62,13 +65,26 @@ class EtlStack(Stack):
             cloud_watch_encryption=glue.CloudWatchEncryption.kms(key),
             job_bookmarks_encryption=glue.JobBookmarksEncryption.client_side_kms(key),
         )
+        # Glue 5.x writes to <prefix>/error (system, Spark and Glue logger) and
+        # <prefix>/output (the script's stdout and stderr); the names are Glue's.
+        log_prefix = f"{JOB_LOG_GROUP_ROOT}/{self.stack_name}"
         job = CleaningJob(
             self,
             "Job",
             config=config,
             lake=lake,
             security=security,
-            log_group=secure_log_group(self, "JobLogs", key=key, retention=retention),
+            log_groups=tuple(
+                secure_log_group(
+                    self,
+                    f"Job{kind.title()}Logs",
+                    key=key,
+                    retention=retention,
+                    name=f"{log_prefix}/{kind}",
+                )
+                for kind in ("error", "output")
+            ),
+            log_group_prefix=log_prefix,
         )
         if config.trigger == "schedule":
             glue.CfnTrigger(

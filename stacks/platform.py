@@ -110,7 +110,7 @@ def build_platform(app: cdk.App, config: StageConfig, *, bootstrap_model: Path) 
         description=about("SageMaker endpoint, predict Lambda, REST API, web page"),
     )
     # Its API's stage logs through the account's API Gateway role.
-    serving.add_dependency(account)
+    serving.add_stack_dependency(account)
     monitoring = MonitoringStack(
         app,
         config.stack_id("monitoring"),

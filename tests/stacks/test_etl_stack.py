@@ -61,7 +61,9 @@ def test_job_arguments_point_at_the_layers_and_carry_the_thresholds(dev):
     assert args["--split_from_filename"] == "true"
     # Glue switches metrics on by the argument's presence.
     assert "--enable-metrics" in args
-    assert args["--enable-continuous-cloudwatch-log"] == "true"
+    # Glue 5.x: real-time logs into our groups, not Glue 4's continuous-logging flags.
+    assert "--enable-continuous-cloudwatch-log" not in args
+    assert args["--custom-logGroup-prefix"] == f"/aws-glue/jobs/{dev.config.stack_id('etl')}"
 
 
 def test_security_configuration_encrypts_output_logs_and_bookmarks(dev):
@@ -150,11 +152,18 @@ def test_named_queries_cover_balance_lengths_and_quarantine(dev):
     assert f"FROM {QUARANTINE_TABLE} GROUP BY reason" in sql
 
 
-def test_job_log_group_is_encrypted_and_expires(synthesised):
+def test_job_log_groups_are_the_ones_glue_5_writes_encrypted_and_expiring(synthesised):
     for stage in synthesised.values():
-        log_group = _only(stage.template("etl"), "AWS::Logs::LogGroup")["Properties"]
-        assert log_group["RetentionInDays"] == stage.config.monitoring.log_retention_days
-        assert "DataKey" in _text(log_group["KmsKeyId"])
+        groups = stage.template("etl").find_resources("AWS::Logs::LogGroup").values()
+        prefix = f"/aws-glue/jobs/{stage.config.stack_id('etl')}"
+        assert sorted(g["Properties"]["LogGroupName"] for g in groups) == [
+            f"{prefix}/error",
+            f"{prefix}/output",
+        ]
+        for group in groups:
+            log_group = group["Properties"]
+            assert log_group["RetentionInDays"] == stage.config.monitoring.log_retention_days
+            assert "DataKey" in _text(log_group["KmsKeyId"])
 
 
 def test_stack_passes_exactly_the_arguments_the_job_reads(dev):

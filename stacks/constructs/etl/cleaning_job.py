@@ -47,7 +47,8 @@ class CleaningJob(Construct):
         config: EtlConfig,
         lake: DataLake,
         security: glue.ISecurityConfiguration,
-        log_group: logs.ILogGroup,
+        log_groups: tuple[logs.ILogGroup, ...],
+        log_group_prefix: str,
     ) -> None:
         super().__init__(scope, construct_id)
         buckets = lake.buckets
@@ -65,7 +66,8 @@ class CleaningJob(Construct):
         buckets.quarantine.grant_read_write(self.role, f"{QUARANTINE_TABLE}/*")
         lake.key.grant_encrypt_decrypt(self.role)
         grant_glue_logs(self.role, "jobs")
-        log_group.grant_write(self.role)
+        for log_group in log_groups:
+            log_group.grant_write(self.role)
 
         script, *modules = (
             s3_assets.Asset(self, path.stem, path=str(path))
@@ -90,15 +92,18 @@ class CleaningJob(Construct):
             max_retries=config.max_retries,
             max_concurrent_runs=1,
             security_configuration=security,
-            continuous_logging=glue.ContinuousLoggingProps(
-                enabled=True, log_group=log_group, quiet=True
-            ),
+            # Glue 5.x logs in real time on its own; the continuous-logging arguments are
+            # for Glue 4.0 and earlier. --custom-logGroup-prefix moves its two log groups
+            # (<prefix>/error and <prefix>/output) to ours, retained and KMS-encrypted.
+            # https://docs.aws.amazon.com/glue/latest/dg/monitor-continuous-logging.html
+            continuous_logging=glue.ContinuousLoggingProps(enabled=False),
             enable_metrics=True,
             enable_observability_metrics=True,
             default_arguments={
                 # Deduplication needs the whole corpus, so each run reads all of raw and
                 # overwrites its outputs (idempotent): bookmarks would narrow the input.
                 "--job-bookmark-option": "job-bookmark-disable",
+                "--custom-logGroup-prefix": log_group_prefix,
                 **glue_arguments(
                     {
                         "raw_path": buckets.raw.s3_url_for_object(),

@@ -10,18 +10,24 @@ from stacks.constructs.shared.retention import Retention
 
 
 def secure_log_group(
-    scope: Construct, construct_id: str, *, key: kms.IKey, retention: Retention
+    scope: Construct,
+    construct_id: str,
+    *,
+    key: kms.IKey,
+    retention: Retention,
+    name: str | None = None,
 ) -> logs.LogGroup:
     """A log group encrypted with the project key, its retention and removal from the stage.
 
     A function, not a wrapping construct, so a log group keeps the logical id it had
     when it was built inline (replacing a retained log group orphans its history).
     The key's policy must let CloudWatch Logs use it (the data-lake key allows this
-    account's log groups).
+    account's log groups). `name` only where a service writes to a group it names itself.
     """
     return logs.LogGroup(
         scope,
         construct_id,
+        log_group_name=name,
         encryption_key=key,
         retention=retention.log_retention,
         removal_policy=retention.removal_policy,
