@@ -52,13 +52,19 @@ system-deps: ## Install Java 17 and Chromium from Debian if missing (needs root)
 install: $(VENV)/.installed node_modules/.installed system-deps ## Create .venv and node_modules from the pinned files
 
 # --- infrastructure -----------------------------------------------------------------
-# The serving stack uploads the locally trained bootstrap model, so synth needs it.
-synth: install $(BUILD)/model/model.tar.gz ## Synthesise every stack of STAGE (dev|prod) with cdk-nag
-	$(NPX) cdk synth --quiet -c stage=$(STAGE) -o cdk.out/$(STAGE)
+# Synth needs no trained model: without one a stage deploys its API with no endpoint yet.
+# BOOTSTRAP_MODEL=build/model/model.tar.gz serves a locally trained model until a
+# registry package is approved (`-c model_package_arn=...`).
+BOOTSTRAP_MODEL ?=
+MODEL_CONTEXT = $(if $(BOOTSTRAP_MODEL),-c bootstrap_model=$(BOOTSTRAP_MODEL))
 
+synth: install ## Synthesise every stack of STAGE (dev|prod) with cdk-nag [BOOTSTRAP_MODEL=path]
+	$(NPX) cdk synth --quiet -c stage=$(STAGE) $(MODEL_CONTEXT) -o cdk.out/$(STAGE)
+
+# Prices the stages as they serve a model (the bootstrap one stands in for a package).
 cost: install $(BUILD)/model/model.tar.gz ## Estimated monthly cost of both stages from their templates
-	$(NPX) cdk synth --quiet -c stage=dev -o cdk.out/dev
-	$(NPX) cdk synth --quiet -c stage=prod -o cdk.out/prod
+	$(NPX) cdk synth --quiet -c stage=dev -c bootstrap_model=$(BUILD)/model/model.tar.gz -o cdk.out/dev
+	$(NPX) cdk synth --quiet -c stage=prod -c bootstrap_model=$(BUILD)/model/model.tar.gz -o cdk.out/prod
 	$(PY) cost/estimate.py cdk.out/dev cdk.out/prod
 
 lint: install ## ruff lint + format check, mypy type check, actionlint on the workflows
@@ -109,7 +115,7 @@ demo: install ## Synthesise dev, then ETL -> train -> predict through the handle
 	@echo "== 2/4 training through the SageMaker script-mode contract =="
 	$(PY) local/run_training.py --data $(BUILD)/etl/curated --output $(BUILD)/model
 	@echo "== 3/4 cdk synth of every dev stack, with cdk-nag =="
-	$(NPX) cdk synth --quiet -c stage=dev -o cdk.out/dev
+	$(NPX) cdk synth --quiet -c stage=dev -c bootstrap_model=$(BUILD)/model/model.tar.gz -o cdk.out/dev
 	$(PY) scripts/synth_summary.py cdk.out/dev
 	@echo "== 4/4 predictions through the Lambda handler and the local model =="
 	$(PY) local/predict_demo.py --model-dir $(BUILD)/model/model --stage $(STAGE)

@@ -23,10 +23,6 @@ from stacks.platform import build_platform  # noqa: E402
 
 # The context keys a stage's configuration is built from (`-c key=value` overrides them).
 CONTEXT_KEYS = ("project", "stage", "stages", "model_package_arn")
-PROJECT_ROOT = Path(__file__).resolve().parent
-# What the endpoint serves until a registry package is configured: `make model` trains it.
-# Tests point `-c bootstrap_model=...` at a tiny fixture, since synth only uploads it.
-DEFAULT_BOOTSTRAP_MODEL = PROJECT_ROOT / "build" / "model" / "model.tar.gz"
 
 
 def read_stage_config(app: cdk.App) -> StageConfig:
@@ -45,12 +41,11 @@ def create_app(context: dict[str, Any] | None = None, outdir: str | None = None)
     app.node.set_context("@aws-cdk/core:bootstrapQualifier", config.cicd.cdk_qualifier)
     # cdk-nag 3 is a validation plugin: unacknowledged findings make synth raise.
     cdk.Validations.of(app).add_plugins(AwsSolutionsChecks(app, verbose=True))
+    # What the endpoint serves before a registry package is approved: a model trained
+    # locally (`make model`; `-c bootstrap_model=build/model/model.tar.gz`). Without it or
+    # a package, the stage deploys with no endpoint yet. Synth never trains anything.
     bootstrap_model = app.node.try_get_context("bootstrap_model")
-    build_platform(
-        app,
-        config,
-        bootstrap_model=Path(bootstrap_model) if bootstrap_model else DEFAULT_BOOTSTRAP_MODEL,
-    )
+    build_platform(app, config, bootstrap_model=Path(bootstrap_model) if bootstrap_model else None)
     return app
 
 

@@ -64,6 +64,7 @@ class Ml:
 
 @dataclass(frozen=True)
 class Serving:
-    endpoint_alarms: SageMakerEndpointAlarms
+    # None until the stage has a model to serve (a registry package or a bootstrap one).
+    endpoint_alarms: SageMakerEndpointAlarms | None
     function: lambda_.IFunction
     api: apigw.RestApi

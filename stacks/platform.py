@@ -47,8 +47,9 @@ def endpoint_alarm_thresholds(config: StageConfig) -> EndpointAlarmThresholds:
     )
 
 
-def build_platform(app: cdk.App, config: StageConfig, *, bootstrap_model: Path) -> Platform:
-    """Every stack of one stage; `bootstrap_model` is served until a package is approved."""
+def build_platform(app: cdk.App, config: StageConfig, *, bootstrap_model: Path | None) -> Platform:
+    """Every stack of one stage; a `bootstrap_model` is served until a package is approved
+    (without either, the stage serves no model yet)."""
     retention = Retention(
         retain_data=config.data_lake.retain_data,
         log_retention_days=config.monitoring.log_retention_days,

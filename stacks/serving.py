@@ -49,26 +49,18 @@ class ServingStack(Stack):
         config: ServingConfig,
         lake: DataLake,
         sklearn_framework_version: str,
-        bootstrap_model: Path,
+        bootstrap_model: Path | None,
         alarm_thresholds: EndpointAlarmThresholds,
         retention: Retention,
         **kwargs,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
-        # The same image family the training job used, resolved in this stack's region.
-        image = SklearnImage(self, "SklearnImage", version=sklearn_framework_version)
-        role = model_role(self, "ModelRole", lake=lake, image=image)
-        model = served_model(
-            self, config=config, image=image, role=role, bootstrap_model=bootstrap_model
-        )
-        endpoint = SentimentEndpoint(
+        endpoint, model_version = _sentiment_endpoint(
             self,
-            "Sentiment",
             config=config,
-            model_role=role,
-            container=model.container,
-            key=lake.key,
-            capture_bucket=lake.buckets.models,
+            lake=lake,
+            sklearn_framework_version=sklearn_framework_version,
+            bootstrap_model=bootstrap_model,
             alarm_thresholds=alarm_thresholds,
         )
         web = WebSite(self, "Web", access_logs_bucket=lake.buckets.access_logs, retention=retention)
@@ -76,9 +68,9 @@ class ServingStack(Stack):
             self,
             "Predict",
             config=config,
-            endpoint_name=endpoint.endpoint.attr_endpoint_name,
-            endpoint_arn=endpoint.endpoint_arn,
-            model_version=model.version,
+            endpoint_name=endpoint.endpoint.attr_endpoint_name if endpoint else None,
+            endpoint_arn=endpoint.endpoint_arn if endpoint else None,
+            model_version=model_version,
             allowed_origin=web.origin,
             # Built here, not in PredictFunction, so the log group keeps its logical id.
             log_group=secure_log_group(self, "PredictLogs", key=lake.key, retention=retention),
@@ -100,7 +92,8 @@ class ServingStack(Stack):
         )
         CfnOutput(self, "ApiUrl", value=api.url)
         CfnOutput(self, "WebUrl", value=web.origin)
-        CfnOutput(self, "EndpointName", value=endpoint.endpoint.attr_endpoint_name)
+        if endpoint is not None:
+            CfnOutput(self, "EndpointName", value=endpoint.endpoint.attr_endpoint_name)
         if api.api_key is not None:
             CfnOutput(
                 self,
@@ -108,21 +101,59 @@ class ServingStack(Stack):
                 value=api.api_key.key_id,
                 description="aws apigateway get-api-key --include-value --api-key <id>",
             )
-        _acknowledge(self, config, role, predict.role, api, web)
+        _acknowledge(self, config, predict.role, api, web)
         self.outputs = Serving(
-            endpoint_alarms=endpoint.alarms, function=predict.function, api=api.api
+            endpoint_alarms=endpoint.alarms if endpoint else None,
+            function=predict.function,
+            api=api.api,
         )
+
+
+# Until a package is approved (and without a bootstrap model) a stage serves no model:
+# the API, page and Lambda deploy, and /health and /predict answer 503.
+NO_MODEL = "none"
+
+
+def _sentiment_endpoint(
+    stack: Stack,
+    *,
+    config: ServingConfig,
+    lake: DataLake,
+    sklearn_framework_version: str,
+    bootstrap_model: Path | None,
+    alarm_thresholds: EndpointAlarmThresholds,
+) -> tuple[SentimentEndpoint | None, str]:
+    """The endpoint and the version it serves, or (None, "none") without a model."""
+    if not config.model_package_arn and bootstrap_model is None:
+        return None, NO_MODEL
+    # The same image family the training job used, resolved in this stack's region.
+    image = SklearnImage(stack, "SklearnImage", version=sklearn_framework_version)
+    role = model_role(stack, "ModelRole", lake=lake, image=image)
+    model = served_model(
+        stack, config=config, image=image, role=role, bootstrap_model=bootstrap_model
+    )
+    assert model is not None  # a package or a bootstrap artifact was given
+    endpoint = SentimentEndpoint(
+        stack,
+        "Sentiment",
+        config=config,
+        model_role=role,
+        container=model.container,
+        key=lake.key,
+        capture_bucket=lake.buckets.models,
+        alarm_thresholds=alarm_thresholds,
+    )
+    nag.acknowledge_policy_wildcards(role, _MODEL_ROLE_WILDCARDS)
+    return endpoint, model.version
 
 
 def _acknowledge(
     stack: Stack,
     config: ServingConfig,
-    model_role: iam.Role,
     function_role: iam.Role,
     api: PredictionApi,
     web: WebSite,
 ) -> None:
-    nag.acknowledge_policy_wildcards(model_role, _MODEL_ROLE_WILDCARDS)
     nag.acknowledge_policy_wildcards(
         function_role,
         {

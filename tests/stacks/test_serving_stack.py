@@ -252,3 +252,25 @@ def test_page_is_private_behind_cloudfront_with_https(dev):
         "AWS::S3::Bucket",
         {"PublicAccessBlockConfiguration": Match.object_like({"BlockPublicPolicy": True})},
     )
+
+
+def test_a_stage_without_a_model_deploys_the_api_and_no_endpoint(tmp_path_factory):
+    """A fresh clone synthesises with no trained model: nothing to serve yet, so no
+    endpoint, no model role, and a Lambda that answers 503 endpoint_unavailable."""
+    from synth_support import synthesise
+
+    stage = synthesise("prod", tmp_path_factory.mktemp("cdk-no-model"), bootstrap_model="")
+    serving = stage.template("serving")
+    for resource_type in ("AWS::SageMaker::Model", "AWS::SageMaker::Endpoint"):
+        assert serving.find_resources(resource_type) == {}
+    function = _predict_function(stage, serving)
+    assert "ENDPOINT_NAME" not in function["Environment"]["Variables"]
+    assert "sagemaker:" not in json.dumps(serving.find_resources("AWS::IAM::Policy"))
+    assert "EndpointName" not in serving.to_json().get("Outputs", {})
+    monitoring = stage.template("monitoring").to_json()["Resources"]
+    alarms = [r for r in monitoring.values() if r["Type"] == "AWS::CloudWatch::Alarm"]
+    assert alarms and "AWS/SageMaker" not in json.dumps(alarms)
+    (composite,) = [
+        r for r in monitoring.values() if r["Type"] == "AWS::CloudWatch::CompositeAlarm"
+    ]
+    assert json.dumps(composite["Properties"]["AlarmRule"]).count("ALARM(") == 2

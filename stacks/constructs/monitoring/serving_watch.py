@@ -46,14 +46,16 @@ def watch_serving(
 ) -> ServingWatch:
     api = _api(facade, style, thresholds, serving.api)
     function = _function(facade, style, thresholds, serving.function, reserved_concurrency)
-    endpoint = serving.endpoint_alarms
-    for alarm in endpoint.alarms:
-        notify(alarm, topic)
-    row = watch(facade, "Serve", api, function, _endpoint(facade, endpoint))
     # The SEV1s: API 5xx rate and Lambda errors.
     pages = [
         a.alarm for s in (api, function) for a in s.created_alarms() if a.disambiguator == "SEV1"
     ]
+    endpoint = serving.endpoint_alarms
+    if endpoint is None:  # no model to serve yet: nothing behind the API to watch
+        return ServingWatch(row=watch(facade, "Serve", api, function), prediction_path=tuple(pages))
+    for alarm in endpoint.alarms:
+        notify(alarm, topic)
+    row = watch(facade, "Serve", api, function, _endpoint(facade, endpoint))
     return ServingWatch(
         row=ComponentWatch(row.title, (*row.alarms, *endpoint.alarms), row.widgets),
         prediction_path=(*pages, endpoint.invocation_5xx, endpoint.model_latency),

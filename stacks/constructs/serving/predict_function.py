@@ -25,8 +25,8 @@ class PredictFunction(Construct):
         construct_id: str,
         *,
         config: ServingConfig,
-        endpoint_name: str,
-        endpoint_arn: str,
+        endpoint_name: str | None,
+        endpoint_arn: str | None,
         model_version: str,
         allowed_origin: str,
         log_group: logs.ILogGroup,
@@ -56,7 +56,8 @@ class PredictFunction(Construct):
             log_group=log_group,
             logging_format=lambda_.LoggingFormat.JSON,
             environment={
-                "ENDPOINT_NAME": endpoint_name,
+                # Without an endpoint the API answers 503 endpoint_unavailable.
+                **({"ENDPOINT_NAME": endpoint_name} if endpoint_name else {}),
                 "MODEL_VERSION": model_version,
                 "ALLOWED_ORIGIN": allowed_origin,
                 **config.request_limits_environment(),
@@ -67,10 +68,11 @@ class PredictFunction(Construct):
                 "POWERTOOLS_METRICS_NAMESPACE": "ReviewSentiment",
             },
         )
-        # Only this endpoint: invoke for predictions, describe for /health.
-        self.function.add_to_role_policy(
-            iam.PolicyStatement(
-                actions=["sagemaker:InvokeEndpoint", "sagemaker:DescribeEndpoint"],
-                resources=[endpoint_arn],
+        if endpoint_arn:
+            # Only this endpoint: invoke for predictions, describe for /health.
+            self.function.add_to_role_policy(
+                iam.PolicyStatement(
+                    actions=["sagemaker:InvokeEndpoint", "sagemaker:DescribeEndpoint"],
+                    resources=[endpoint_arn],
+                )
             )
-        )

@@ -30,9 +30,10 @@ def served_model(
     config: ServingConfig,
     image: SklearnImage,
     role: iam.IRole,
-    bootstrap_model: Path,
-) -> ServedModel:
-    """The configured package, else the locally trained artifact uploaded as an asset."""
+    bootstrap_model: Path | None,
+) -> ServedModel | None:
+    """The configured package, else a locally trained artifact uploaded as an asset, else
+    nothing: a stage serves no model until one is registered and approved."""
     if config.model_package_arn:
         version = config.model_package_arn.rsplit("/", 1)[-1]
         return ServedModel(
@@ -41,11 +42,12 @@ def served_model(
             ),
             f"package-{version}",
         )
+    if bootstrap_model is None:
+        return None
     if not bootstrap_model.is_file():
         raise ConfigError(
-            f"{bootstrap_model} is missing: run `make model` to train the bootstrap model, "
-            "or deploy an approved package with "
-            "-c model_package_arn=arn:aws:sagemaker:...:model-package/<group>/<version>"
+            f"-c bootstrap_model={bootstrap_model}: no such file; `make model` trains one "
+            "into build/model/model.tar.gz"
         )
     digest = hashlib.sha256(bootstrap_model.read_bytes()).hexdigest()[:12]
     artifact = s3_assets.Asset(scope, "BootstrapModel", path=str(bootstrap_model))

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import jsii
 from aws_cdk import CfnOutput, Stack
-from constructs import IValidation
+from constructs import Construct, IValidation
 
 # Where the CDK puts the outputs that back cross-stack references.
 PUBLISH_SCOPE = "Publish"
@@ -29,7 +29,7 @@ class _SortPublishedOutputs:
 
     def validate(self) -> list[str]:
         publish = self._stack.node.try_find_child(PUBLISH_SCOPE)
-        if publish is None:
+        if not isinstance(publish, Construct):
             return []
         outputs = sorted(
             (child.node.id, child.value)
