@@ -155,6 +155,11 @@ class MonitoringConfig:
     monthly_budget_usd: float
     budget_alert_percents: tuple[float, ...]
     log_retention_days: int
+    # A CloudWatch dashboard costs $3 a month; alarms work without one.
+    dashboard: bool
+    # "dedicated": the notification topic has a key of its own ($1 a month), so who may
+    # read alarms and who may read lake data are separate; "lake": it shares the lake key.
+    topic_key: Literal["dedicated", "lake"]
 
 
 @dataclasses.dataclass(frozen=True)

@@ -29,7 +29,7 @@ from stacks.outputs import Etl, Ml, Serving
 class MonitoringStack(Stack):
     alarms: tuple[cloudwatch.IAlarm, ...]
     prediction_path: cloudwatch.CompositeAlarm
-    dashboard: cloudwatch.Dashboard
+    dashboard: cloudwatch.Dashboard | None
 
     def __init__(
         self,
@@ -80,7 +80,11 @@ class MonitoringStack(Stack):
             alarms=serving_watch.prediction_path,
             topic=topic,
         )
-        self.dashboard = operations_dashboard(
-            self, "Dashboard", rows=rows, alarms=(self.prediction_path, *self.alarms)
+        self.dashboard = (
+            operations_dashboard(
+                self, "Dashboard", rows=rows, alarms=(self.prediction_path, *self.alarms)
+            )
+            if config.dashboard
+            else None
         )
         monthly_budget(self, "MonthlyBudget", config=config, project=project, topic=topic)

@@ -23,10 +23,17 @@ class NotificationsStack(Stack):
     outputs: Notifications
 
     def __init__(
-        self, scope: Construct, construct_id: str, *, emails: tuple[str, ...], **kwargs
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        emails: tuple[str, ...],
+        shared_key: kms.IKey | None = None,
+        **kwargs,
     ) -> None:
+        """`shared_key`: encrypt with the stage's lake key instead of a key of its own."""
         super().__init__(scope, construct_id, **kwargs)
-        key = kms.Key(
+        key = shared_key or kms.Key(
             self,
             "TopicKey",
             description="Encrypts the platform notification topic",

@@ -64,12 +64,6 @@ def build_platform(app: cdk.App, config: StageConfig, *, bootstrap_model: Path |
         f"{config.project}-account",
         description=f"{config.project}: account-wide API Gateway logging role",
     )
-    notifications = NotificationsStack(
-        app,
-        config.stack_id("notifications"),
-        emails=config.monitoring.alarm_emails,
-        description=about("encrypted SNS topic for pipeline events, alarms, budget"),
-    )
     data_lake = DataLakeStack(
         app,
         config.stack_id("data-lake"),
@@ -78,6 +72,13 @@ def build_platform(app: cdk.App, config: StageConfig, *, bootstrap_model: Path |
         description=about("data lake buckets, KMS key, Glue database, Athena workgroup"),
     )
     lake = data_lake.outputs
+    notifications = NotificationsStack(
+        app,
+        config.stack_id("notifications"),
+        emails=config.monitoring.alarm_emails,
+        shared_key=lake.key if config.monitoring.topic_key == "lake" else None,
+        description=about("encrypted SNS topic for pipeline events, alarms, budget"),
+    )
     etl = EtlStack(
         app,
         config.stack_id("etl"),

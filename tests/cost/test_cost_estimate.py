@@ -11,10 +11,12 @@ def test_dev_idle_cost_has_no_endpoint_instances(dev):
     result = estimate(dev.assembly_dir)
     names = [name for name, _ in result.idle]
     assert "SageMaker serverless endpoint (no idle charge)" in names
-    kms = dict(result.idle)["KMS keys x2"]
-    assert kms == 2 * PRICES["kms_key_month"]["price"]
-    # with CloudWatch's always-free allowance a dev stage idles under $5 a month
-    assert result.idle_total - result.always_free_credit < 5.0
+    # One customer key (the topic shares the lake's) and no dashboard in dev.
+    kms = dict(result.idle)["KMS keys x1"]
+    assert kms == PRICES["kms_key_month"]["price"]
+    assert dict(result.idle)["Dashboards x0"] == 0
+    # A dev stage idles under $5 a month at list price, free tier or not.
+    assert result.idle_total < 5.0
     assert any(name.startswith("SageMaker serverless compute") for name, _ in result.per_million)
 
 

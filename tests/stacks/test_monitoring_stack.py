@@ -220,8 +220,11 @@ def test_glue_failures_timeouts_and_quality_are_alarmed(dev):
     assert {("FAILED",), ("TIMEOUT",)} <= states
 
 
-def test_dashboard_has_alarm_states_on_top_and_a_widget_per_component(dev):
-    dashboards = _resources(dev, "AWS::CloudWatch::Dashboard")
+def test_dashboard_has_alarm_states_on_top_and_a_widget_per_component(dev, prod):
+    # A stage chooses: dev saves the $3 a month, prod keeps it.
+    assert not dev.config.monitoring.dashboard and prod.config.monitoring.dashboard
+    assert _resources(dev, "AWS::CloudWatch::Dashboard") == {}
+    dashboards = _resources(prod, "AWS::CloudWatch::Dashboard")
     # One dashboard for the whole platform: each costs $3 a month.
     (dashboard,) = dashboards.values()
     body = dashboard["Properties"]["DashboardBody"]
@@ -258,19 +261,27 @@ def test_budget_alerts_the_topic_at_configured_percentages(synthesised):
             assert subscriber["SubscriptionType"] == "SNS"
 
 
-def test_topic_is_encrypted_and_budgets_may_publish(dev):
-    template = dev.template("notifications")
-    (topic,) = template.find_resources("AWS::SNS::Topic").values()
-    assert "TopicKey" in json.dumps(topic["Properties"]["KmsMasterKeyId"])
-    (policy,) = template.find_resources("AWS::SNS::TopicPolicy").values()
-    statements = policy["Properties"]["PolicyDocument"]["Statement"]
-    budgets = [s for s in statements if s.get("Principal") == {"Service": "budgets.amazonaws.com"}]
-    assert budgets and budgets[0]["Condition"]["StringEquals"]["aws:SourceAccount"]
-    (key,) = template.find_resources("AWS::KMS::Key").values()
-    key_statements = json.dumps(key["Properties"]["KeyPolicy"])
-    assert (
-        "cloudwatch.amazonaws.com" in key_statements and "budgets.amazonaws.com" in key_statements
-    )
+def test_topic_is_encrypted_and_budgets_may_publish(dev, prod):
+    for stage, key_stack, key_name in (
+        (prod, "notifications", "TopicKey"),
+        (dev, "data-lake", "DataKey"),
+    ):
+        # prod: a key of its own; dev: the lake key (one customer key per dev stage).
+        assert stage.config.monitoring.topic_key == ("dedicated" if stage is prod else "lake")
+        template = stage.template("notifications")
+        (topic,) = template.find_resources("AWS::SNS::Topic").values()
+        assert key_name in json.dumps(topic["Properties"]["KmsMasterKeyId"])
+        (policy,) = template.find_resources("AWS::SNS::TopicPolicy").values()
+        statements = policy["Properties"]["PolicyDocument"]["Statement"]
+        budgets = [
+            s for s in statements if s.get("Principal") == {"Service": "budgets.amazonaws.com"}
+        ]
+        assert budgets and budgets[0]["Condition"]["StringEquals"]["aws:SourceAccount"]
+        keys = stage.template(key_stack).find_resources("AWS::KMS::Key").values()
+        (key,) = [k for k in keys]
+        key_statements = json.dumps(key["Properties"]["KeyPolicy"])
+        assert "cloudwatch.amazonaws.com" in key_statements
+        assert "budgets.amazonaws.com" in key_statements
 
 
 def test_log_groups_expire_per_stage(synthesised):
