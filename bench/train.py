@@ -1,13 +1,19 @@
-"""Benchmark of the training recipe on the real IMDb data (25k train, 25k test).
+"""Benchmark of the training recipe and its served artifact on the real IMDb data (25k + 25k).
 
     .venv/bin/python bench/train.py [--data ../shared/datasets/imdb] [--output build/bench]
+                                    [--baseline-model-dir DIR] [--runs 5]
 
-Trains with train.py's default hyperparameters on the full train split, evaluates once on
-the test split, writes the model directory and model.tar.gz as a training job would, then
-times the serving path (inference.py's input_fn -> predict_fn -> output_fn on a model
-loaded by model_fn in a fresh process, as a serving container would) for single reviews
-and for batches of 64. Results also go to ``<output>/bench.json``. The test split is only
-evaluated here, never used for tuning.
+1. Trains once with train.py's default hyperparameters on the full train split, writes the
+   model directory and model.tar.gz as a training job would, evaluates on the test split.
+2. Identity: a fresh process loads the written artifact as the serving container does and
+   scores every test review through input_fn -> predict_fn -> output_fn, 64 per request;
+   its labels must equal the fitted in-memory model's on every review and its
+   probabilities lie within 1e-6 of them.
+3. Serving in fresh processes (``serve_latency.fresh_runs``): cold start (import inference
+   + model_fn) and the p50 for one review and for 64, medians of --runs processes,
+   alternating with --baseline-model-dir (a model directory with its own code/) if given.
+Results also go to ``<output>/bench.json``. The test split is only evaluated here, never
+used for tuning.
 """
 
 from __future__ import annotations
@@ -15,13 +21,14 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import json
+import os
 import platform
-import random
-import subprocess
+import shutil
 import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -32,76 +39,93 @@ for folder in (TRAINING_DIR, REPO_ROOT / "common", REPO_ROOT / "local"):
         sys.path.insert(0, str(folder))
 
 
-def _load(name: str, path: Path):
+def _load(name: str, path: Path) -> Any:
     # This file is itself called train.py: load training/train.py under another name.
     spec = importlib.util.spec_from_file_location(name, path)
+    assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
 
 
 train_script = _load("training_train", TRAINING_DIR / "train.py")
-import inference  # noqa: E402
+from serve_latency import fresh_runs, run_child  # noqa: E402
+
 import model_artifact  # noqa: E402
 import run_training  # noqa: E402
 
+MAX_DIFFERENCE = 1e-6
 
-def _percentiles(seconds: list[float]) -> dict[str, float]:
-    values = np.asarray(seconds) * 1000.0
+
+def identity_check(model: Any, test_data: Any, model_dir: Path, scratch: Path) -> dict[str, Any]:
+    """The written artifact, served in a fresh process, against the in-memory model."""
+    reviews = test_data["review"].tolist()
+    reference = model.predict_proba(reviews)[:, list(model.classes_).index(1)]
+    reviews_csv = scratch / "test.csv.gz"
+    test_data[["review"]].to_csv(reviews_csv, index=False)
+    answers_file = scratch / "served.json"
+    run_child(model_dir, {"reviews_csv": str(reviews_csv), "score_out": str(answers_file)})
+    served = json.loads(answers_file.read_text(encoding="utf-8"))
+    labels = np.asarray(served["labels"])
+    positive = np.asarray(served["positive"])
+    expected_labels = np.where(reference > 0.5, "positive", "negative")
+    expected_scores = np.where(reference > 0.5, reference, 1.0 - reference)
+    truth = np.where(test_data["label"].to_numpy() == 1, "positive", "negative")
     return {
-        "p50_ms": round(float(np.percentile(values, 50)), 3),
-        "p99_ms": round(float(np.percentile(values, 99)), 3),
-        "n": len(seconds),
+        "reviews": len(reviews),
+        "served_answers": int(labels.shape[0]),
+        "same_labels": int((labels == expected_labels).sum()),
+        "max_probability_difference": float(np.abs(positive - reference).max()),
+        "probabilities_bitwise_equal": bool(np.array_equal(positive, reference)),
+        # Served scores carry 6 decimals: up to 5e-7 from rounding.
+        "max_served_score_difference": float(
+            np.abs(np.asarray(served["scores"]) - expected_scores).max()
+        ),
+        "served_accuracy": float((labels == truth).mean()),
     }
 
 
-def _serve(body: bytes, model) -> str:
-    data = inference.input_fn(body, "application/json")
-    body_out, _content_type = inference.output_fn(
-        inference.predict_fn(data, model), "application/json"
+def _arguments() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--data", type=Path, default=REPO_ROOT.parent / "shared/datasets/imdb")
+    parser.add_argument("--output", type=Path, default=REPO_ROOT / "build" / "bench")
+    parser.add_argument("--baseline-model-dir", type=Path, help="a model dir to compare with")
+    parser.add_argument("--runs", type=int, default=5, help="fresh serving processes per model")
+    parser.add_argument("--singles", type=int, default=300, help="single reviews per run")
+    parser.add_argument("--batches", type=int, default=40, help="requests of 64 per run")
+    parser.add_argument("--seed", type=int, default=0)
+    return parser.parse_args()
+
+
+def _report(results: dict[str, Any]) -> None:
+    test, identity, served = results["test"], results["identity"], results["serving"]
+    accuracy, f1, auc = test["accuracy"], test["f1"], test["roc_auc"]
+    print(f"test accuracy:      {accuracy:.4f} (F1 {f1:.4f}, ROC AUC {auc:.4f})")
+    print(f"training seconds:   {results['training_seconds']:.1f}")
+    sizes = ", ".join(
+        f"{name} {size / 1e6:.1f} MB" for name, size in results["model_files"].items()
     )
-    return body_out
-
-
-def time_serving(model, reviews: list[str], *, singles: int, batches: int, seed: int):
-    rng = random.Random(seed)
-    single_bodies = [
-        json.dumps({"review": r}).encode("utf-8") for r in rng.sample(reviews, singles)
-    ]
-    batch_bodies = [
-        json.dumps({"reviews": rng.sample(reviews, 64)}).encode("utf-8") for _ in range(batches)
-    ]
-    for body in single_bodies[:20]:  # warm-up: first calls pay for lazy imports and caches
-        _serve(body, model)
-    single = []
-    for body in single_bodies:
-        started = time.perf_counter()
-        _serve(body, model)
-        single.append(time.perf_counter() - started)
-    batch = []
-    for body in batch_bodies:
-        started = time.perf_counter()
-        _serve(body, model)
-        batch.append(time.perf_counter() - started)
-    return _percentiles(single), _percentiles(batch)
+    print(f"model files:        {sizes}; model.tar.gz {results['model_tar_gz_bytes'] / 1e6:.1f} MB")
+    print(
+        f"identity:           {identity['same_labels']}/{identity['reviews']} same labels; "
+        f"max |p difference| {identity['max_probability_difference']:.2e} "
+        f"(bitwise equal: {identity['probabilities_bitwise_equal']}); max served score "
+        f"difference {identity['max_served_score_difference']:.2e}; served accuracy "
+        f"{identity['served_accuracy']:.4f}"
+    )
+    for name, measures in served.items():
+        print(
+            f"{name + ':':<19} cold start {measures['cold_start_s']:.3f} s; one review p50 "
+            f"{measures['single_ms']:.3f} ms (CPU {measures['single_cpu_ms']:.3f}); 64 reviews "
+            f"p50 {measures['batch_64_ms']:.2f} ms (CPU {measures['batch_64_cpu_ms']:.2f}); "
+            f"medians of {measures['runs']} fresh processes"
+        )
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", type=Path, default=REPO_ROOT.parent / "shared/datasets/imdb")
-    parser.add_argument("--output", type=Path, default=REPO_ROOT / "build" / "bench")
-    parser.add_argument("--singles", type=int, default=1000, help="single-review requests")
-    parser.add_argument("--batches", type=int, default=100, help="requests of 64 reviews")
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument(
-        "--time-serving", type=Path, metavar="MODEL_DIR", help="only time serving this model"
-    )
-    args = parser.parse_args()
-    if args.time_serving:
-        return _time_serving_only(args)
+    args = _arguments()
     output = args.output.resolve()
     model_dir = output / "model"
-
     with tempfile.TemporaryDirectory(prefix="bench-channels-") as staging:
         channels = run_training.resolve_channels(args.data.resolve(), Path(staging))
         if "test" not in channels:
@@ -110,77 +134,52 @@ def main() -> int:
         test_data = train_script.load_dataset(channels["test"], "test")
     # The same defaults as a training job without hyperparameters.
     defaults = train_script.parse_args(["--model-dir", str(model_dir), "--train", "unused"])
-    params = train_script.hyperparameters(defaults)
-    params["seed"] = args.seed
+    params = train_script.hyperparameters(defaults) | {"seed": args.seed}
     print(f"rows: train={len(train_data)} test={len(test_data)}; hyperparameters: {params}")
 
     started = time.perf_counter()
     model = train_script.train(train_data, params)
     train_seconds = time.perf_counter() - started
     print(f"training: {train_seconds:.1f} s", flush=True)
-
-    model_path = model_artifact.save_model(model, model_dir)
+    # A fresh directory, as a training job's: files of an older format would be packed too.
+    shutil.rmtree(model_dir, ignore_errors=True)
+    model_files = model_artifact.save_model(model, model_dir)
     archive = run_training.pack_model(model_dir, output / "model.tar.gz")
     metrics = train_script.evaluate(model, test_data)
-    del model
 
-    # A serving container is a fresh process: timing in this one would measure the heap
-    # training left behind (about 0.3 ms slower per review on the reference machine).
-    serving_args = [sys.executable, str(Path(__file__).resolve()), "--data", str(args.data)]
-    serving_args += ["--singles", str(args.singles), "--batches", str(args.batches)]
-    serving_args += ["--seed", str(args.seed), "--time-serving", str(model_dir)]
-    timed = json.loads(subprocess.run(serving_args, check=True, capture_output=True).stdout)
-    load_seconds, single, batch = timed["load_seconds"], timed["single"], timed["batch"]
+    with tempfile.TemporaryDirectory(prefix="bench-serving-") as scratch:
+        identity = identity_check(model, test_data, model_dir, Path(scratch))
+        del model  # serving is timed in fresh processes; free the training heap first
+        model_dirs = {"model": model_dir}
+        if args.baseline_model_dir:
+            model_dirs["baseline"] = args.baseline_model_dir.resolve()
+        task = {"reviews_csv": str(Path(scratch) / "test.csv.gz"), "limit": 2000}
+        task |= {"seed": args.seed, "singles": args.singles, "batches": args.batches}
+        serving = fresh_runs(model_dirs, task, args.runs)
 
     results = {
         "test": {
             k: metrics[k] for k in ("rows", "accuracy", "precision", "recall", "f1", "roc_auc")
         },
         "confusion_matrix": metrics["confusion_matrix"],
+        "identity": identity,
+        "serving": serving,
         "training_seconds": round(train_seconds, 1),
-        "model_joblib_bytes": model_path.stat().st_size,
+        "model_files": {path.name: path.stat().st_size for path in model_files},
         "model_tar_gz_bytes": archive.stat().st_size,
-        "model_load_seconds": round(load_seconds, 2),
-        "latency_single_review": single,
-        "latency_batch_64": batch,
         "hyperparameters": params,
-        "machine": {"python": platform.python_version(), "cpus": _cpu_count()},
+        "machine": {
+            "python": platform.python_version(),
+            "cpus": len(os.sched_getaffinity(0)),
+            "load_average": os.getloadavg()[0],
+        },
     }
     output.mkdir(parents=True, exist_ok=True)
     (output / "bench.json").write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
-
-    print(f"test accuracy:     {metrics['accuracy']:.4f}")
-    print(f"test F1:           {metrics['f1']:.4f}")
-    print(f"test ROC AUC:      {metrics['roc_auc']:.4f}")
-    print(f"training seconds:  {train_seconds:.1f}")
-    print(f"model.joblib:      {model_path.stat().st_size / 1e6:.1f} MB")
-    print(f"model.tar.gz:      {archive.stat().st_size / 1e6:.1f} MB ({archive})")
-    print(f"model load:        {load_seconds:.2f} s")
-    print(f"single review:     p50 {single['p50_ms']:.2f} ms, p99 {single['p99_ms']:.2f} ms")
-    print(f"batch of 64:       p50 {batch['p50_ms']:.2f} ms, p99 {batch['p99_ms']:.2f} ms")
-    print(f"results:           {output / 'bench.json'}")
-    return 0
-
-
-def _time_serving_only(args: argparse.Namespace) -> int:
-    """Load a model as the serving container does and print its timings as JSON."""
-    with tempfile.TemporaryDirectory(prefix="bench-channels-") as staging:
-        channels = run_training.resolve_channels(args.data.resolve(), Path(staging))
-        reviews = train_script.load_dataset(channels["test"], "test")["review"].tolist()
-    started = time.perf_counter()
-    served = inference.model_fn(str(args.time_serving))
-    load_seconds = time.perf_counter() - started
-    single, batch = time_serving(
-        served, reviews, singles=args.singles, batches=args.batches, seed=args.seed
-    )
-    print(json.dumps({"load_seconds": load_seconds, "single": single, "batch": batch}))
-    return 0
-
-
-def _cpu_count() -> int:
-    import os
-
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    _report(results)
+    print(f"results:            {output / 'bench.json'}")
+    same = identity["same_labels"] == identity["reviews"] == identity["served_answers"]
+    return 0 if same and identity["max_probability_difference"] <= MAX_DIFFERENCE else 1
 
 
 if __name__ == "__main__":

@@ -7,10 +7,18 @@ scikit-learn serving container does: the entry point from `<model_dir>/code/infe
 (importing the helpers shipped next to it, not this process's copies), then
 ``model_fn(model_dir)`` once, then ``input_fn`` -> ``predict_fn`` -> ``output_fn`` per call.
 
-Errors come back as botocore `ClientError`s shaped like SageMaker's: a typed input error
-from ``input_fn`` (a ValueError) is a ``ModelError`` with ``OriginalStatusCode`` 400, any
-other failure inside the model a ``ModelError`` with 500, and an unknown endpoint name a
-``ValidationError`` "... not found", so the handler's error mapping is exercised locally.
+The handlers see the request as the container's serving stack (sagemaker-containers) hands
+it over: ``text`` for exactly ``application/json`` and ``text/csv`` (decoded as werkzeug
+does, bad bytes replaced), raw bytes otherwise; a missing or ``*/*`` Accept becomes
+``application/json``. Their answer is read as the container reads it: a (body, content
+type) tuple is a 200; a WSGI application (``inference.RejectedRequest``) answers its own
+status and body.
+
+Errors come back as botocore `ClientError`s shaped like SageMaker's: a 4xx answer is a
+``ModelError`` with that ``OriginalStatusCode`` and the answer's body as
+``OriginalMessage``, an exception inside the model a ``ModelError`` with 500 (the
+traceback as message), and an unknown endpoint name a ``ValidationError`` "... not
+found", so the handler's error mapping is exercised locally.
 """
 
 from __future__ import annotations
@@ -21,7 +29,7 @@ import io
 import sys
 import threading
 import traceback
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from types import ModuleType
@@ -36,6 +44,11 @@ DEFAULT_ENDPOINT_NAME = "local-endpoint"
 VARIANT_NAME = "AllTraffic"
 _ACCOUNT = "000000000000"
 _REGION = "local"
+
+# The content types sagemaker-containers decodes to text before input_fn sees them, and
+# the Accept it substitutes for a missing or "*/*" one (SAGEMAKER_DEFAULT_INVOCATIONS_ACCEPT).
+_TEXT_TYPES = ("application/json", "text/csv")
+_DEFAULT_ACCEPT = "application/json"
 
 _load_lock = threading.Lock()
 
@@ -94,17 +107,26 @@ def load_model(model_dir: Path) -> tuple[ModuleType, Any]:
         for name in ("model_fn", "input_fn", "predict_fn", "output_fn"):
             if not callable(getattr(module, name, None)):
                 raise ImportError(f"{entry} defines no {name}()")
-        # Unpickling imports the model's classes by module name: its own, too.
+        # model_fn loads through the helpers shipped beside it, imported by name.
         return module, module.model_fn(str(model_dir))
 
 
-def _input_error_status(err: BaseException) -> int:
-    """HTTP status the serving container would give an input error (415 or 400)."""
-    for attribute in ("http_status", "status_code", "status"):
-        value = getattr(err, attribute, None)
-        if isinstance(value, int) and 400 <= value < 500:
-            return value
-    return 400
+def _request_content(body: bytes, content_type: str) -> str | bytes:
+    """The body as the container hands it to input_fn (sagemaker_containers' Request)."""
+    if content_type in _TEXT_TYPES:
+        return body.decode("utf-8", errors="replace")
+    return body
+
+
+def _wsgi_answer(app: Callable[..., Iterable[bytes]]) -> tuple[int, str, bytes]:
+    """(status, content type, body) of a WSGI application answering a POST."""
+    started: dict[str, Any] = {}
+
+    def start_response(status: str, headers: list[tuple[str, str]], *_: Any) -> None:
+        started.update(status=int(status.split()[0]), headers=dict(headers))
+
+    body = b"".join(app({"REQUEST_METHOD": "POST", "PATH_INFO": "/invocations"}, start_response))
+    return started["status"], started["headers"].get("Content-Type", ""), body
 
 
 class LocalRuntime:
@@ -120,8 +142,9 @@ class LocalRuntime:
     @property
     def model_version(self) -> str:
         """A version label for answers: when the model artefact was written."""
-        artefacts = sorted(self.model_dir.glob("*.joblib")) or [self.model_dir]
-        written = datetime.fromtimestamp(artefacts[0].stat().st_mtime, tz=UTC)
+        metadata = self.model_dir / "model.json"
+        artefact = metadata if metadata.is_file() else self.model_dir
+        written = datetime.fromtimestamp(artefact.stat().st_mtime, tz=UTC)
         return "local-" + written.strftime("%Y%m%dT%H%MZ")
 
     def _check_endpoint(self, operation: str, name: str) -> None:
@@ -143,26 +166,14 @@ class LocalRuntime:
         **_: Any,
     ) -> dict[str, Any]:
         self._check_endpoint("InvokeEndpoint", EndpointName)
-        # The container hands input_fn the raw request bytes.
         body = Body.encode("utf-8") if isinstance(Body, str) else bytes(Body)
+        accept = _DEFAULT_ACCEPT if Accept in ("", "*/*") else Accept
         try:
-            data = self.inference.input_fn(body, ContentType)
-        except ValueError as err:
-            status = _input_error_status(err)
-            raise _client_error(
-                "InvokeEndpoint",
-                "ModelError",
-                f'Received client error ({status}) from primary with message "{err}". '
-                "See the local server log for more information.",
-                424,
-                OriginalStatusCode=status,
-                OriginalMessage=str(err),
-            ) from err
-        try:
+            data = self.inference.input_fn(_request_content(body, ContentType), ContentType)
             prediction = self.inference.predict_fn(data, self.model)
-            answer = self.inference.output_fn(prediction, Accept)
+            answer = self.inference.output_fn(prediction, accept)
         except Exception as err:
-            # The container answers 500 with the traceback as text; keep that shape.
+            # The container answers 500 with an error page; the traceback says more here.
             raise _client_error(
                 "InvokeEndpoint",
                 "ModelError",
@@ -172,11 +183,23 @@ class LocalRuntime:
                 OriginalStatusCode=500,
                 OriginalMessage=traceback.format_exc(),
             ) from err
-        content_type = Accept
+        status, content_type = 200, accept
         if isinstance(answer, tuple):
-            # output_fn may return (payload, content type), as the container allows.
             answer, content_type = answer[0], answer[1]
+        elif callable(answer):
+            status, content_type, answer = _wsgi_answer(answer)
         payload = answer.encode("utf-8") if isinstance(answer, str) else bytes(answer)
+        if status >= 400:
+            message = payload.decode("utf-8", errors="replace")
+            raise _client_error(
+                "InvokeEndpoint",
+                "ModelError",
+                f'Received client error ({status}) from primary with message "{message}". '
+                "See the local server log for more information.",
+                424,
+                OriginalStatusCode=status,
+                OriginalMessage=message,
+            )
         return {
             "Body": StreamingBody(io.BytesIO(payload), len(payload)),
             "ContentType": content_type,

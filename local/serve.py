@@ -31,7 +31,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--model-dir",
         type=Path,
         default=DEFAULT_MODEL_DIR,
-        help="trained model directory (model.joblib + code/)",
+        help="trained model directory (model.npz + model.json + code/)",
     )
     parser.add_argument(
         "--stage",

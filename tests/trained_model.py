@@ -14,6 +14,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from model_artifact import is_model_dir
 from review_labels import SENTIMENT_NAMES, parse_label
 
 # Small hash spaces: the sample has a few hundred reviews, and a 2**23-column weight
@@ -21,16 +22,14 @@ from review_labels import SENTIMENT_NAMES, parse_label
 TINY_HYPERPARAMETERS = ["--word-bits", "16", "--char-bits", "16", "--word-ngram-max", "2"]
 
 
-def is_model_dir(path: Path) -> bool:
-    return (path / "model.joblib").is_file() and (path / "code" / "inference.py").is_file()
-
-
 def write_clean_sample(source: Path, target: Path) -> int:
     """Copy the rows of a messy review,sentiment CSV that a trainer can use as they are."""
     target.parent.mkdir(parents=True, exist_ok=True)
     kept = 0
     with (
-        source.open(encoding="utf-8", newline="") as raw,
+        # The sample holds deliberately broken bytes for the ETL; a fixture model does
+        # not care about one replaced character.
+        source.open(encoding="utf-8", errors="replace", newline="") as raw,
         target.open("w", encoding="utf-8", newline="") as clean,
     ):
         writer = csv.writer(clean)

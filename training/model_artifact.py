@@ -1,50 +1,136 @@
 """The model artifact: what a training job leaves in SM_MODEL_DIR and serving loads back.
 
-``model.joblib`` (the fitted model, pickled by joblib) and ``code/``: the inference handler
-and every module the pickle refers to or imports, so model.tar.gz serves on its own
-(SAGEMAKER_SUBMIT_DIRECTORY). Shipped in code/ itself: the handler loads through it.
+- ``model.npz``: plain arrays, per feature space its compact columns, linear weights and
+  the table of its network columns (``member_lookups``), per network its biases and
+  output weights. Stored
+  uncompressed: model.tar.gz compresses them in transit, and loading then copies bytes
+  instead of inflating them.
+- ``model.json``: format version, classes, member weights, hashing, the scalars, the
+  hyperparameters and the library versions that wrote the arrays.
+- ``code/``: the inference handler and every module it imports (``CODE_FILES``), so
+  model.tar.gz serves on its own (SAGEMAKER_SUBMIT_DIRECTORY).
+
+No pickle: loading needs numpy and scipy, not scikit-learn, the model's classes or the
+library versions of the training job (an array file reads the same in every numpy).
 """
 
 from __future__ import annotations
 
 import importlib.util
+import json
 import platform
 import shutil
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-MODEL_FILENAME = "model.joblib"
+import numpy as np
+
+from member_lookups import LINEAR_WIDTH, space_tables
+from ngram_hashing import NgramHasher
+from serving_model import ServedNetwork, ServedSpace, ServingModel
+
+FORMAT = "ngram-nb-ensemble"
+FORMAT_VERSION = 1
+ARRAYS_FILENAME = "model.npz"
+METADATA_FILENAME = "model.json"
+MODEL_FILES = (ARRAYS_FILENAME, METADATA_FILENAME)
 CODE_DIRNAME = "code"
-# The handler, this module, the modules whose classes the pickle holds, what those import,
-# and text_normalization (from common/ in the repository).
+SPACES = ("word", "char")
+# The handler and everything it imports from training/ and common/ (text_normalization);
+# a test walks the imports and checks this list.
 CODE_FILES = (
     "inference.py",
     "member_lookups.py",
     "model_artifact.py",
-    "nb_base.py",
-    "nb_logistic_regression.py",
-    "nb_neural_network.py",
     "ngram_hashing.py",
-    "sentiment_model.py",
+    "serving_model.py",
     "text_normalization.py",
 )
 
 
-def save_model(model: Any, model_dir: str | Path) -> Path:
-    """Write model.joblib and the serving code (code/) into the model directory."""
-    import joblib
+def _export_space(space: int, hasher: Any, linear: Any, networks: list[Any]) -> tuple[dict, dict]:
+    """Arrays and metadata of one feature space of a fitted ensemble."""
+    users = [index for index, network in enumerate(networks) if len(network.columns_) > space]
+    kept = networks[users[0]].columns_[space] if users else np.empty(0, dtype=np.int32)
+    for index in users[1:]:
+        # One table row per column serves every network: they must keep the same columns
+        # (same data, same rule).
+        if not np.array_equal(networks[index].columns_[space], kept):
+            raise ValueError("networks must keep the same columns of a space")
+    # Compact rows: the networks' columns first, in their order, then every other column
+    # with a linear weight; columns never seen (or dropped by min_df) are left out.
+    others = np.any(linear.weights_ != 0, axis=1)
+    others[kept] = False
+    columns = np.concatenate([kept, np.flatnonzero(others)]).astype(np.int32)
+    name = SPACES[space]
+    arrays = {f"{name}_columns": columns, f"{name}_linear": linear.weights_[columns]}
+    if users:
+        blocks = [networks[index].input_weights_[space] for index in users]
+        # Served as is: row 0 for every other column, all zeros; then per network column
+        # its linear weights and the networks' first layers side by side.
+        table = np.zeros((kept.shape[0] + 1, LINEAR_WIDTH + sum(b.shape[1] for b in blocks)))
+        table[1:, :LINEAR_WIDTH] = linear.weights_[kept]
+        table[1:, LINEAR_WIDTH:] = np.hstack(blocks)
+        arrays[f"{name}_table"] = table.astype(np.float32)
+    meta = {
+        "hashing": hasher.config(),
+        "intercept": float(linear.intercept_),
+        "network_rows": int(kept.shape[0]),
+    }
+    return arrays, meta
 
+
+def export_model(model: Any) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+    """(arrays, metadata) of a fitted ``sentiment_model.NgramNBEnsemble``."""
+    networks = list(model.network_models_)
+    hashers = (model.word_hasher_, model.char_hasher_)
+    linears = (model.word_model_, model.char_model_)
+    arrays: dict[str, np.ndarray] = {}
+    spaces = {}
+    for space, name in enumerate(SPACES):
+        space_arrays, spaces[name] = _export_space(space, hashers[space], linears[space], networks)
+        arrays.update(space_arrays)
+    starts = dict.fromkeys(SPACES, LINEAR_WIDTH)
+    network_meta = []
+    for index, network in enumerate(networks):
+        read = SPACES[: len(network.columns_)]
+        blocks = []
+        for name, weights in zip(read, network.input_weights_, strict=True):
+            blocks.append([starts[name], starts[name] + weights.shape[1]])
+            starts[name] += weights.shape[1]
+        arrays[f"network_{index}_hidden_bias"] = network.hidden_bias_
+        arrays[f"network_{index}_output_weights"] = network.output_weights_
+        network_meta.append(
+            {"spaces": list(read), "columns": blocks, "output_bias": float(network.output_bias_)}
+        )
+    meta = {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "classes": np.asarray(model.classes_).tolist(),
+        "member_weights": [float(weight) for weight in model.weights_],
+        "spaces": spaces,
+        "networks": network_meta,
+        "hyperparameters": model.get_params(),
+    }
+    return arrays, meta
+
+
+def save_model(model: Any, model_dir: str | Path) -> list[Path]:
+    """Write model.npz, model.json and code/ into the model directory; the model files."""
+    arrays, meta = export_model(model)
+    meta["written_with"] = {"python": platform.python_version(), "numpy": np.__version__}
     model_dir = Path(model_dir)
     model_dir.mkdir(parents=True, exist_ok=True)
-    path = model_dir / MODEL_FILENAME
-    # compress=3: the float32 weights hold many zeros (hash buckets unseen in training).
-    joblib.dump(model, path, compress=3)
+    np.savez(model_dir / ARRAYS_FILENAME, allow_pickle=False, **arrays)
+    metadata = json.dumps(meta, indent=2, sort_keys=True) + "\n"
+    (model_dir / METADATA_FILENAME).write_text(metadata, encoding="utf-8")
     code_dir = model_dir / CODE_DIRNAME
     code_dir.mkdir(exist_ok=True)
     for source in code_sources():
         shutil.copyfile(source, code_dir / source.name)
-    return path
+    return [model_dir / name for name in MODEL_FILES]
 
 
 def code_sources() -> list[Path]:
@@ -58,29 +144,58 @@ def code_sources() -> list[Path]:
     return sources
 
 
-def load_model(model_dir: str | Path) -> Any:
-    """The fitted model from a model directory, its code/ importable for the pickle."""
-    import joblib
-
-    code_dir = Path(model_dir) / CODE_DIRNAME
-    if code_dir.is_dir() and str(code_dir) not in sys.path:
-        sys.path.append(str(code_dir))
-    return joblib.load(Path(model_dir) / MODEL_FILENAME)
+def is_model_dir(path: str | Path) -> bool:
+    """Whether a directory holds a trained model and its serving code."""
+    path = Path(path)
+    return all((path / name).is_file() for name in (*MODEL_FILES, f"{CODE_DIRNAME}/inference.py"))
 
 
-def library_versions() -> dict[str, str]:
-    """The versions a pickle needs again to load: record them next to the model."""
-    import joblib
-    import numpy
-    import pandas
-    import scipy
-    import sklearn
+def _served_space(name: str, meta: dict[str, Any], arrays: Mapping[str, Any]) -> ServedSpace:
+    hashing = meta["hashing"]
+    hasher = NgramHasher(
+        hashing["analyzer"],
+        tuple(hashing["ngram_range"]),
+        hashing["n_bits"],
+        hashing["token_pattern"],
+    ).fit([])
+    tables = space_tables(
+        1 << hasher.n_bits,
+        arrays[f"{name}_columns"],
+        arrays[f"{name}_linear"],
+        meta["network_rows"],
+        arrays.get(f"{name}_table"),
+    )
+    return ServedSpace(hasher, tables, float(meta["intercept"]))
 
-    return {
-        "python": platform.python_version(),
-        "scikit-learn": sklearn.__version__,
-        "numpy": numpy.__version__,
-        "scipy": scipy.__version__,
-        "pandas": pandas.__version__,
-        "joblib": joblib.__version__,
-    }
+
+def serving_model(arrays: Mapping[str, Any], meta: dict[str, Any]) -> ServingModel:
+    """The served model from the artifact's arrays and metadata (``export_model``'s form)."""
+    if (meta.get("format"), meta.get("format_version")) != (FORMAT, FORMAT_VERSION):
+        raise ValueError(
+            f"model format {meta.get('format')!r} version {meta.get('format_version')!r}; "
+            f"this code reads {FORMAT!r} version {FORMAT_VERSION}"
+        )
+    networks = [
+        ServedNetwork(
+            tuple(network["spaces"]),
+            tuple(slice(start, stop) for start, stop in network["columns"]),
+            arrays[f"network_{index}_hidden_bias"],
+            arrays[f"network_{index}_output_weights"],
+            float(network["output_bias"]),
+        )
+        for index, network in enumerate(meta["networks"])
+    ]
+    return ServingModel(
+        classes=np.asarray(meta["classes"]),
+        spaces={name: _served_space(name, meta["spaces"][name], arrays) for name in SPACES},
+        networks=networks,
+        member_weights=tuple(meta["member_weights"]),
+    )
+
+
+def load_model(model_dir: str | Path) -> ServingModel:
+    """The served model from a model directory's model.npz and model.json."""
+    model_dir = Path(model_dir)
+    meta = json.loads((model_dir / METADATA_FILENAME).read_text(encoding="utf-8"))
+    with np.load(model_dir / ARRAYS_FILENAME, allow_pickle=False) as arrays:
+        return serving_model(arrays, meta)

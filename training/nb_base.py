@@ -4,7 +4,8 @@ Both members (``NBLogisticRegression``, ``NBNeuralNetwork``) scale binary featur
 log-count ratios (Wang & Manning 2012) and L2-normalise each row. After fitting they fold
 that scaling into a weight table whose last column holds the squared ratios, so that
 a binary row times the table gives both the numerator of the decision and the squared
-row norm: prediction is one sparse-dense product (or gather) per feature space.
+row norm: prediction is one sparse-dense product (or gather) per feature space, done by
+``member_lookups``, which serving shares.
 """
 
 from __future__ import annotations
@@ -13,14 +14,10 @@ from collections.abc import Iterable
 
 import numpy as np
 import scipy.sparse as sp
-from scipy.special import expit
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils.multiclass import unique_labels
 
-# Up to this many stored features (a few reviews), rows are summed by gathering table rows
-# with numpy (a single row by one BLAS product); larger inputs go through scipy's sparse
-# product, which costs about 0.1 ms per call but never materialises an (nnz, width) array.
-GATHER_MAX_NNZ = 50_000
+from member_lookups import expit, kept_entries, nonzero_norms
 
 
 def binary(features: sp.spmatrix) -> sp.csr_matrix:
@@ -61,13 +58,6 @@ def nb_log_ratio(pos_counts: np.ndarray, neg_counts: np.ndarray, alpha: float) -
     return np.log(p / p.sum()) - np.log(q / q.sum())
 
 
-def nonzero_norms(squared: np.ndarray) -> np.ndarray:
-    """Square roots of squared row norms, with 1 for empty rows (they stay all zero)."""
-    norms = np.sqrt(squared)
-    norms[norms == 0] = 1.0
-    return norms
-
-
 def scaled_unit_rows(
     x: sp.csr_matrix, ratio: np.ndarray, scale: float | np.float32 = 1.0
 ) -> sp.csr_matrix:
@@ -75,45 +65,6 @@ def scaled_unit_rows(
     rows = x.multiply(ratio).tocsr()
     norms = nonzero_norms(np.asarray(rows.multiply(rows).sum(axis=1)).ravel())
     return sp.diags((scale / norms).astype(np.float32)) @ rows
-
-
-def row_sums(indptr: np.ndarray, values: np.ndarray) -> np.ndarray:
-    """Per CSR row (``indptr``), the sum of its ``values`` rows, as float64."""
-    rows = indptr.shape[0] - 1
-    if values.shape[0] == 0:
-        return np.zeros((rows, values.shape[1]))
-    if rows == 1:
-        return (np.ones(values.shape[0], dtype=values.dtype) @ values)[None, :].astype(np.float64)
-    # reduceat needs every start to index a row: a zero row past the end serves trailing
-    # empty rows without shortening the last non-empty one.
-    padded = np.concatenate([values, np.zeros((1, values.shape[1]), dtype=values.dtype)])
-    starts = indptr[:-1]
-    sums = np.add.reduceat(padded, starts, axis=0)
-    sums[starts == indptr[1:]] = 0.0  # reduceat returns a value, not 0, for empty rows
-    return sums.astype(np.float64)
-
-
-def binary_products(indptr: np.ndarray, indices: np.ndarray, table: np.ndarray) -> np.ndarray:
-    """Per row, the sum of ``table`` rows at that row's ``indices`` (binary CSR @ table)."""
-    if indices.shape[0] > GATHER_MAX_NNZ:
-        product = sp.csr_matrix(
-            (np.ones(indices.shape[0], dtype=table.dtype), indices, indptr),
-            shape=(indptr.shape[0] - 1, table.shape[0]),
-        )
-        return np.asarray(product @ table, dtype=np.float64)
-    return row_sums(indptr, np.take(table, indices, axis=0))
-
-
-def kept_entries(indptr: np.ndarray, position: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(indptr, position) of the stored entries whose new ``position`` is not negative.
-
-    ``position`` is each stored entry's new column number, or -1 where the column is
-    dropped; usually ``slots[x.indices]``, one gather per entry (scipy's
-    ``x[:, columns]`` would cost most of a single prediction).
-    """
-    keep = position >= 0
-    kept_before = np.concatenate([[0], np.cumsum(keep, dtype=np.int64)])
-    return kept_before[indptr], position[keep]
 
 
 def column_slots(columns: np.ndarray, width: int) -> np.ndarray:

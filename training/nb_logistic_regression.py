@@ -9,13 +9,12 @@ import scipy.sparse as sp
 from sklearn.linear_model import LogisticRegression
 from sklearn.utils.validation import check_is_fitted
 
+from member_lookups import binary_products, linear_decision
 from nb_base import (
     NBBinaryClassifier,
     binary,
-    binary_products,
     class_counts,
     nb_log_ratio,
-    nonzero_norms,
     scaled_unit_rows,
     two_classes,
 )
@@ -87,7 +86,7 @@ class NBLogisticRegression(NBBinaryClassifier):
 
     def decision_from_products(self, products: np.ndarray) -> np.ndarray:
         """The decision given the binary rows times ``weights_``."""
-        return products[:, 0] / nonzero_norms(products[:, 1]) + self.intercept_
+        return linear_decision(products, self.intercept_)
 
     def __getstate__(self) -> dict:
         # Nine in ten hash buckets were never seen (or dropped by min_df): store the others

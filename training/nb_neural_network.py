@@ -12,15 +12,13 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.neural_network import MLPClassifier
 from sklearn.utils.validation import check_is_fitted
 
+from member_lookups import binary_products, kept_entries, network_decision
 from nb_base import (
     NBBinaryClassifier,
     binary,
-    binary_products,
     class_counts,
     column_slots,
-    kept_entries,
     nb_log_ratio,
-    nonzero_norms,
     scaled_unit_rows,
     select_columns,
     two_classes,
@@ -171,11 +169,9 @@ class NBNeuralNetwork(NBBinaryClassifier):
 
     def decision_from_products(self, block_products: list[np.ndarray]) -> np.ndarray:
         """The output given each block's binary rows times its ``input_weights_``."""
-        hidden = np.tile(self.hidden_bias_.astype(np.float64), (block_products[0].shape[0], 1))
-        for products in block_products:
-            hidden += products[:, :-1] / nonzero_norms(products[:, -1])[:, None]
-        np.maximum(hidden, 0.0, out=hidden)
-        return hidden @ self.output_weights_ + self.output_bias_
+        return network_decision(
+            block_products, self.hidden_bias_, self.output_weights_, self.output_bias_
+        )
 
     def __getstate__(self) -> dict:
         state = dict(super().__getstate__())  # a copy: object's default is __dict__ itself

@@ -1,11 +1,9 @@
 """The sentiment model: hashed n-grams, NB log-count ratios, linear models and small networks.
 
-joblib stores the model's classes by import path (``sentiment_model.NgramNBEnsemble``,
-``ngram_hashing.NgramHasher``, ``nb_logistic_regression.NBLogisticRegression``,
-``nb_neural_network.NBNeuralNetwork``): the training job copies these modules, and what
-they import, into ``model_dir/code/`` so that the serving container can import them again
-(``model_artifact.CODE_FILES``). No lambdas or closures in them: they cannot be pickled by
-reference.
+This is the training-side model (scikit-learn estimators, scipy products). A training job
+exports its fitted weights as plain arrays (``model_artifact``), and serving scores them
+with ``serving_model.ServingModel`` through the same functions (``member_lookups``), so
+neither scikit-learn nor these classes are needed to serve.
 
 Recipe: binarised word 1-3 grams (runs of word characters and single punctuation marks) and
 character 2-5 grams, scaled by NB log-count ratios (NBSVM, Wang & Manning 2012), feed four
@@ -29,23 +27,23 @@ than a second word network with another seed (+0.1 points): its errors differ mo
 
 from __future__ import annotations
 
+import platform
 from collections.abc import Iterable
 from typing import Any
 
 import numpy as np
-import scipy.sparse as sp
 from joblib import Parallel, delayed
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils.validation import check_is_fitted
 
-from member_lookups import SpaceLookup, members_from_lookups, space_lookups
-from nb_base import GATHER_MAX_NNZ, two_classes
+from member_lookups import MemberBlend
+from nb_base import two_classes
 from nb_logistic_regression import NBLogisticRegression
 from nb_neural_network import NBNeuralNetwork
 from ngram_hashing import NgramHasher, normalize_review
 
 
-class NgramNBEnsemble(ClassifierMixin, BaseEstimator):
+class NgramNBEnsemble(MemberBlend, ClassifierMixin, BaseEstimator):
     """The served model: normalise raw reviews, then average the members' probabilities.
 
     Members, all on hashed binary n-grams with NB log-count-ratio scaling:
@@ -145,7 +143,6 @@ class NgramNBEnsemble(ClassifierMixin, BaseEstimator):
 
     def fit(self, texts: Iterable[object], y: Iterable[object]) -> NgramNBEnsemble:
         self.weights_ = self.member_weights()
-        self._tables: list[SpaceLookup] | None = None  # lookups of a previous fit
         normalized = [normalize_review(text) for text in texts]
         y = np.asarray(y)
         self.classes_, _ = two_classes(y)
@@ -178,14 +175,6 @@ class NgramNBEnsemble(ClassifierMixin, BaseEstimator):
         check_is_fitted(self, "word_model_")
         normalized = [normalize_review(text) for text in texts]
         spaces = (self.word_hasher_.transform(normalized), self.char_hasher_.transform(normalized))
-        if sum(x.nnz for x in spaces) > GATHER_MAX_NNZ:
-            return self._members_one_by_one(spaces)
-        return self._members_from_lookups(spaces)
-
-    def _members_one_by_one(
-        self, spaces: tuple[sp.csr_matrix, sp.csr_matrix]
-    ) -> dict[str, np.ndarray]:
-        """Batch path: each member on its own, through sparse products."""
         members = {
             "word": self.word_model_.positive_proba(spaces[0]),
             "char": self.char_model_.positive_proba(spaces[1]),
@@ -196,45 +185,28 @@ class NgramNBEnsemble(ClassifierMixin, BaseEstimator):
             )
         return members
 
-    def _members_from_lookups(
-        self, spaces: tuple[sp.csr_matrix, sp.csr_matrix]
-    ) -> dict[str, np.ndarray]:
-        """Online path: per feature space, one gather finds every member's weights."""
-        return members_from_lookups(self._serving_tables(), self.network_models_, list(spaces))
-
-    def warm_up(self) -> NgramNBEnsemble:
-        """Build the serving lookups now (about 0.3 s), not on the first request."""
-        check_is_fitted(self, "word_model_")
-        self._serving_tables()
-        return self
-
-    def _serving_tables(self) -> list[SpaceLookup]:
-        """The lookups of ``member_lookups``, built on first use, not pickled."""
-        tables = getattr(self, "_tables", None)
-        if tables is None:
-            linear = [("word", self.word_model_), ("char", self.char_model_)]
-            tables = self._tables = space_lookups(linear, self.network_models_)
-        return tables
-
-    def __getstate__(self) -> dict:
-        state = dict(super().__getstate__())  # a copy: object's default is __dict__ itself
-        state.pop("_tables", None)  # derived from the members; rebuilt after loading
-        return state
-
-    def predict_proba(self, texts: Iterable[object]) -> np.ndarray:
-        members = self.member_probabilities(texts)
-        word_weight, char_weight, network_weight = self.weights_
-        networks = [value for name, value in members.items() if name.startswith("network_")]
-        positive = word_weight * members["word"] + char_weight * members["char"]
-        for network in networks:
-            positive += network_weight / len(networks) * network
-        return np.column_stack([1.0 - positive, positive])
-
-    def predict(self, texts: Iterable[object]) -> np.ndarray:
-        # Ties go to the first class, as argmax over predict_proba would.
-        return self.classes_[(self.predict_proba(texts)[:, 1] > 0.5).astype(int)]
+    def blend_weights(self) -> tuple[float, float, float]:
+        check_is_fitted(self, "weights_")
+        return self.weights_
 
 
 def build_model(**params: Any) -> NgramNBEnsemble:
     """The unfitted model; ``params`` are NgramNBEnsemble's (train.py's hyperparameters)."""
     return NgramNBEnsemble(**params)
+
+
+def library_versions() -> dict[str, str]:
+    """The versions of the libraries that trained the model, for the metrics report."""
+    import pandas
+    import scipy
+    import sklearn
+    from joblib import __version__ as joblib_version
+
+    return {
+        "python": platform.python_version(),
+        "scikit-learn": sklearn.__version__,
+        "numpy": np.__version__,
+        "scipy": scipy.__version__,
+        "pandas": pandas.__version__,
+        "joblib": joblib_version,
+    }

@@ -6,9 +6,9 @@ Contract (the same locally and in a SageMaker training job):
   ``SM_CHANNEL_VALIDATION`` and ``SM_CHANNEL_TEST`` (optional), each holding CSV, CSV.gz or
   Parquet files with a ``review`` column and a ``sentiment`` or ``label`` column, read
   through the label table the Glue job uses (positive/pos/1/true, negative/neg/0/false);
-- the model goes to ``SM_MODEL_DIR``: ``model.joblib`` plus ``code/`` with the inference
-  handler and every module the pickle needs, so model.tar.gz serves on its own
-  (``model_artifact.py``);
+- the model goes to ``SM_MODEL_DIR``: plain arrays (``model.npz``, ``model.json``) plus
+  ``code/`` with the inference handler and every module it imports, so model.tar.gz
+  serves on its own, without scikit-learn or a pickle (``model_artifact.py``);
 - the evaluation report goes to ``SM_OUTPUT_DATA_DIR/metrics.json`` and metric lines such
   as ``validation:accuracy=0.9231`` go to stdout for the stack's metric definitions
   (both from common/training_metrics.py);
@@ -47,7 +47,6 @@ _ensure_import_path()
 
 from channel_data import DatasetError, data_files, read_reviews  # noqa: E402
 from lake_layout import CHANNELS  # noqa: E402
-from model_artifact import CODE_DIRNAME, MODEL_FILENAME, library_versions, save_model  # noqa: E402
 from review_labels import NEGATIVE, POSITIVE, SENTIMENT_NAMES  # noqa: E402
 from text_normalization import is_empty_review  # noqa: E402
 from training_metrics import PRINTED_METRICS, metric_line  # noqa: E402
@@ -243,15 +242,18 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     train_seconds = time.perf_counter() - started
     print(metric_line("train", "seconds", train_seconds), flush=True)
 
-    model_path = save_model(model, args.model_dir)
+    # Here, not at the top: these import numpy, scipy and scikit-learn.
+    from model_artifact import CODE_DIRNAME, save_model
+    from sentiment_model import library_versions
+
+    model_files = save_model(model, args.model_dir)
     report: dict[str, Any] = {
         "metrics": {},
         "data_rows": sizes,
         "training_seconds": round(train_seconds, 3),
         "hyperparameters": params,
         "model": {
-            "file": MODEL_FILENAME,
-            "size_bytes": model_path.stat().st_size,
+            "files": {path.name: path.stat().st_size for path in model_files},
             "code": sorted(p.name for p in (Path(args.model_dir) / CODE_DIRNAME).iterdir()),
         },
         "versions": library_versions(),
@@ -266,7 +268,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         out.mkdir(parents=True, exist_ok=True)
         (out / METRICS_FILENAME).write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
         print(f"metrics report: {out / METRICS_FILENAME}", flush=True)
-    print(f"model: {model_path} ({model_path.stat().st_size / 1e6:.1f} MB)", flush=True)
+    size = sum(path.stat().st_size for path in model_files)
+    print(f"model: {model_files[0].parent} ({size / 1e6:.1f} MB)", flush=True)
     return report
 
 

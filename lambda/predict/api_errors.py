@@ -7,6 +7,7 @@ which is logged and never returned.
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -101,6 +102,16 @@ def _first_line(text: Any, limit: int = 200) -> str:
     return line[0][:limit] if line else ""
 
 
+def _model_reason(original: Any) -> str:
+    """The model's own reason: inference.py answers {"error": {"code", "message"}}, whose
+    message starts with its code; anything else is read as plain text."""
+    try:
+        message = json.loads(str(original or ""))["error"]["message"]
+    except (ValueError, TypeError, KeyError):
+        return _first_line(original)
+    return _first_line(message)
+
+
 def _model_error(err: ClientError, detail: str) -> ApiError:
     original_status = err.response.get("OriginalStatusCode")
     original = err.response.get("OriginalMessage", "")
@@ -108,7 +119,7 @@ def _model_error(err: ClientError, detail: str) -> ApiError:
     if isinstance(original_status, int) and 400 <= original_status < 500:
         # The model's typed input errors (one line, no traceback) help the caller;
         # inference.py starts them with a code ("empty_review: review 1 has no text").
-        reason = _first_line(original) or "no reason given"
+        reason = _model_reason(original) or "no reason given"
         coded = _CODED_REASON.match(reason)
         message = (
             f"The model rejected the input ({coded['code']}): {coded['reason']}"

@@ -20,7 +20,7 @@ if _TRAINING_TESTS not in sys.path:
 from training_helpers import RUN_TRAINING, SMALL_MODEL_ARGS, make_reviews  # noqa: E402
 
 import run_training  # noqa: E402
-from model_artifact import CODE_FILES  # noqa: E402
+from model_artifact import CODE_FILES, MODEL_FILES  # noqa: E402
 from train import EXIT_DATA_ERROR  # noqa: E402
 
 
@@ -104,9 +104,7 @@ def test_run_training_maps_files_to_channels_and_packs_archive(tmp_path):
     with tarfile.open(out / "model.tar.gz") as tar:
         names = tar.getnames()
         assert all(m.mtime == 0 and m.uid == 0 for m in tar.getmembers())
-    assert sorted(names) == sorted(
-        ["model.joblib", "code", *(f"code/{name}" for name in CODE_FILES)]
-    )
+    assert sorted(names) == sorted([*MODEL_FILES, "code", *(f"code/{name}" for name in CODE_FILES)])
     # Same content, same bytes: the archive is reproducible.
     again = run_training.pack_model(out / "model", tmp_path / "again.tar.gz")
     assert again.read_bytes() == (out / "model.tar.gz").read_bytes()

@@ -1,18 +1,24 @@
-"""inference.py's handlers as the serving container calls them, on the model train.py wrote."""
+"""inference.py's handlers as the serving container calls them, on the model train.py wrote.
+
+The HTTP answers of the real serving stack (sagemaker-containers) are tested in
+test_serving_container.py; here the handlers are called directly.
+"""
 
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
+from pathlib import Path
 
+import numpy
 import numpy as np
 import pytest
+import scipy
 
 import inference
-from inference import InvalidInputError, input_fn, model_fn, output_fn, predict_fn
-from sentiment_model import NgramNBEnsemble
+from inference import RejectedRequest, input_fn, model_fn, output_fn, predict_fn
+from serving_model import ServingModel
 
 POSITIVE = "A wonderful, brilliant film.<br />I loved the superb cast!"
 NEGATIVE = "Dreadful and boring. The plot was a terrible waste..."
@@ -31,11 +37,12 @@ def _serve(model, body, content_type="application/json", accept="application/jso
 
 @pytest.mark.training
 def test_model_fn_loads_what_train_wrote(model):
-    assert isinstance(model, NgramNBEnsemble)
+    assert isinstance(model, ServingModel)
     assert list(model.classes_) == [0, 1]
-    assert model.word_hasher_.n_bits == 14  # the small test hyperparameters reached the model
-    assert [len(n.columns_) for n in model.network_models_] == [1, 2]  # word; word + char
-    assert model._tables is not None  # model_fn built the serving lookups before traffic
+    # The small test hyperparameters reached the model.
+    assert model.spaces["word"].hasher.n_bits == 14
+    assert model.spaces["word"].tables.positions.shape == (1 << 14,)
+    assert [n.spaces for n in model.networks] == [("word",), ("word", "char")]
 
 
 @pytest.mark.training
@@ -95,11 +102,26 @@ def test_output_accepts_json(accept):
     assert content_type == "application/json"
 
 
+def _answer(app: RejectedRequest) -> tuple[str, dict[str, str], dict]:
+    """What a WSGI server (the container's Flask) makes of a returned refusal."""
+    started = {}
+
+    def start_response(status, headers):
+        started.update(status=status, headers=dict(headers))
+
+    body = b"".join(app({"REQUEST_METHOD": "POST"}, start_response))
+    assert started["headers"]["Content-Length"] == str(len(body))
+    return started["status"], started["headers"], json.loads(body)
+
+
 def test_output_rejects_other_accept_types():
-    with pytest.raises(InvalidInputError) as caught:
-        output_fn([{"label": "positive", "score": 0.9}], "text/csv")
-    assert caught.value.code == "not_acceptable"
-    assert caught.value.status_code == 406
+    answer = output_fn([{"label": "positive", "score": 0.9}], "text/csv")
+    assert isinstance(answer, RejectedRequest)
+    status, headers, body = _answer(answer)
+    assert status == "406 Not Acceptable"
+    assert headers["Content-Type"] == "application/json"
+    assert body["error"]["code"] == "not_acceptable"
+    assert body["error"]["message"].startswith("not_acceptable: cannot answer in 'text/csv'")
 
 
 @pytest.mark.parametrize(
@@ -119,55 +141,76 @@ def test_output_rejects_other_accept_types():
         ('{"review": "<br /><br />"}', "application/json", "empty_review"),
         ('{"review": "\\u200b\\u00a0&nbsp;"}', "application/json", "empty_review"),
         ("\n  \n", "text/csv", "empty_batch"),
+        ('{"review": "fine \\ud83d"}', "application/json", "invalid_encoding"),
         ("great film", "text/plain", "unsupported_media_type"),
         ("great film", None, "unsupported_media_type"),
         (12345, "application/json", "invalid_body"),
     ],
 )
-def test_bad_bodies_raise_typed_errors(body, content_type, code):
-    with pytest.raises(InvalidInputError) as caught:
-        input_fn(body, content_type)
-    assert caught.value.code == code
-    assert str(caught.value).startswith(f"{code}: ")
-    assert caught.value.status_code == (415 if code == "unsupported_media_type" else 400)
-    assert isinstance(caught.value, ValueError)
+def test_bad_bodies_are_answered_not_raised(body, content_type, code):
+    # Returned, never raised: the container turns any exception into a 500 (module doc).
+    rejected = input_fn(body, content_type)
+    assert isinstance(rejected, RejectedRequest)
+    assert predict_fn(rejected, model=None) is rejected
+    assert output_fn(rejected, "application/json") is rejected
+    status, _, answer = _answer(rejected)
+    expected = 415 if code == "unsupported_media_type" else 400
+    assert (rejected.status_code, int(status.split()[0])) == (expected, expected)
+    assert answer["error"]["code"] == code
+    assert answer["error"]["message"].startswith(f"{code}: ")
 
 
 def test_batch_size_is_capped():
     body = json.dumps({"reviews": ["fine"] * (inference.MAX_BATCH_SIZE + 1)})
-    with pytest.raises(InvalidInputError) as caught:
-        input_fn(body, "application/json")
-    assert caught.value.code == "batch_too_large"
+    rejected = input_fn(body, "application/json")
+    assert (rejected.code, rejected.status_code) == ("batch_too_large", 413)
     at_cap = json.dumps({"reviews": ["fine"] * inference.MAX_BATCH_SIZE})
     assert len(input_fn(at_cap, "application/json")) == inference.MAX_BATCH_SIZE
 
 
+def _isolated_site(tmp_path: Path) -> Path:
+    """A site directory holding numpy and scipy only (links into this venv)."""
+    site = tmp_path / "site"
+    site.mkdir()
+    for package in (numpy, scipy):
+        packages = Path(package.__file__).parents[1]
+        for entry in packages.glob(f"{package.__name__}*"):
+            if entry.is_dir() and not entry.name.endswith(".dist-info"):
+                (site / entry.name).symlink_to(entry)
+    return site
+
+
 @pytest.mark.training
-def test_model_dir_serves_on_its_own(trained, tmp_path):
-    """What the container does: only model_dir/code on the path, no repository around."""
+def test_model_dir_serves_with_numpy_and_scipy_alone(trained, tmp_path):
+    """What the container does, with nothing else importable: no scikit-learn, no joblib."""
     model_dir = trained["model_dir"]
     script = (
         "import json, sys\n"
+        f"sys.path[:] = [{str(model_dir / 'code')!r}, {str(_isolated_site(tmp_path))!r}, "
+        "*[p for p in sys.path if 'site-packages' not in p and p]]\n"
         "import inference\n"
         f"model = inference.model_fn({str(model_dir)!r})\n"
-        "body = json.dumps({'review': 'superb and moving'})\n"
+        "body = json.dumps({'reviews': ['superb and moving', 'dreadful and dull']})\n"
         "data = inference.input_fn(body, 'application/json')\n"
         "body, _ = inference.output_fn(inference.predict_fn(data, model), 'application/json')\n"
-        "assert all('/training' not in p and '/common' not in p for p in sys.path[1:]), sys.path\n"
-        "print(body)\n"
+        "loaded = sorted({m.split('.')[0] for m in sys.modules})\n"
+        "print(json.dumps({'answer': json.loads(body), 'modules': loaded}))\n"
     )
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
-    env["PYTHONPATH"] = str(model_dir / "code")
+    # -I: no user site, no PYTHON* variables, no script directory; -S: no site-packages;
+    # -B: no __pycache__ in the shared model directory.
     result = subprocess.run(
-        [sys.executable, "-c", script],
+        [sys.executable, "-I", "-S", "-B", "-c", script],
         cwd=tmp_path,
-        env=env,
         capture_output=True,
         text=True,
         timeout=60,
     )
     assert result.returncode == 0, result.stderr
-    assert json.loads(result.stdout)["predictions"][0]["label"] == "positive"
+    answer = json.loads(result.stdout)
+    labels = [p["label"] for p in answer["answer"]["predictions"]]
+    assert labels == ["positive", "negative"]
+    assert {"numpy", "scipy", "inference", "serving_model"} <= set(answer["modules"])
+    assert not {"sklearn", "joblib", "pandas", "threadpoolctl"} & set(answer["modules"])
 
 
 @pytest.mark.training

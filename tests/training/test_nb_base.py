@@ -7,8 +7,9 @@ import pytest
 from scipy import sparse
 from training_helpers import random_binary
 
-import nb_base
-from nb_base import binary, binary_products, nb_log_ratio, scaled_unit_rows, select_columns
+import member_lookups
+from member_lookups import binary_products
+from nb_base import binary, nb_log_ratio, scaled_unit_rows, select_columns
 
 
 def test_binary_keeps_presence_only():
@@ -29,7 +30,7 @@ def test_select_columns_equals_column_indexing():
 @pytest.mark.parametrize("gather_max_nnz", [0, 50_000])
 def test_binary_products_equal_the_sparse_product_with_empty_rows(monkeypatch, gather_max_nnz):
     # Both paths (gather, sparse product), with empty rows first, inside and last.
-    monkeypatch.setattr(nb_base, "GATHER_MAX_NNZ", gather_max_nnz)
+    monkeypatch.setattr(member_lookups, "GATHER_MAX_NNZ", gather_max_nnz)
     x = random_binary(12, 50, 0.2, seed=5).tolil()
     for row in (0, 5, 11):
         x[row, :] = 0

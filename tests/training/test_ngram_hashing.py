@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+import ngram_hashing
 from ngram_hashing import NgramHasher, normalize_review
 
 # Recorded from the first implementation (word 1-2 grams, 2**20 columns; char 2-3, 2**16).
@@ -56,3 +57,34 @@ def test_normalize_review_is_the_etl_normalisation_in_lower_case():
         NgramHasher().transform([normalize_review(marked)]).indices,
         NgramHasher().transform([normalize_review(plain)]).indices,
     )
+
+
+TEXTS = ["a great film !", "", "great great great", "abc d", "a", "x" * 9, "a great film !"]
+
+
+@pytest.mark.parametrize("analyzer", ["word", "char"])
+def test_batch_columns_are_the_rows_column_by_column(analyzer):
+    # The served layout (distinct columns ascending, each with its rows) holds exactly the
+    # CSR rows training sees, for one text, a few, and all of them.
+    hasher = NgramHasher(analyzer, (1, 3), 10)
+    for size in (1, 2, len(TEXTS)):
+        expected = hasher.transform(TEXTS[:size]).tocsc()
+        expected.sort_indices()
+        columns, indptr, rows = hasher.batch_columns(TEXTS[:size])
+        assert columns.tolist() == np.flatnonzero(np.diff(expected.indptr)).tolist()
+        assert rows.tolist() == expected.indices.tolist()
+        assert np.diff(indptr).tolist() == np.diff(expected.indptr)[columns].tolist()
+    assert NgramHasher(analyzer, (2, 3), 10).batch_columns([""]).columns.shape == (0,)
+
+
+def test_texts_are_hashed_alone_whatever_their_neighbours_and_chunks(monkeypatch):
+    # n-grams never run from one text into the next, and chunked hashing (a training set)
+    # equals hashing at once.
+    hasher = NgramHasher("char", (2, 5), 12)
+    alone = [hasher.transform([text]).indices.tolist() for text in TEXTS]
+    together = hasher.transform(TEXTS)
+    assert [together[i].indices.tolist() for i in range(len(TEXTS))] == alone
+    monkeypatch.setattr(ngram_hashing, "_CHUNK_UNITS", 3)
+    chunked = hasher.transform(TEXTS)
+    assert chunked.indptr.tolist() == together.indptr.tolist()
+    assert chunked.indices.tolist() == together.indices.tolist()

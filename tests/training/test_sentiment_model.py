@@ -1,14 +1,11 @@
-"""The ensemble: member weights, fitting, pickling without derived lookups, refitting."""
+"""The ensemble: member weights, fitting, blending, refitting."""
 
 from __future__ import annotations
-
-import pickle
 
 import numpy as np
 import pytest
 from training_helpers import make_reviews
 
-from ngram_hashing import normalize_review
 from sentiment_model import NgramNBEnsemble, build_model
 from train import HYPERPARAMETERS
 
@@ -41,34 +38,25 @@ def test_every_model_parameter_is_a_hyperparameter_of_train_py():
 
 
 @pytest.mark.training
-def test_serving_lookups_are_not_pickled(small_ensemble):
-    model, reviews = small_ensemble
-    expected = model.warm_up().predict_proba(reviews[:5])
-    normalized = [normalize_review(r) for r in reviews[:5]]
-    words = model.word_hasher_.transform(normalized)
-    model.network_models_[0].decision_function(words)  # builds that network's _slots
-    restored = pickle.loads(pickle.dumps(model))
-    # Pickling must not strip the live model, and derived lookups stay out of the pickle.
-    assert model._tables is not None
-    assert model.network_models_[0]._slots is not None
-    assert getattr(restored, "_tables", None) is None
-    assert all(getattr(n, "_slots", None) is None for n in restored.network_models_)
-    np.testing.assert_allclose(restored.predict_proba(reviews[:5]), expected)
+def test_members_blend_with_their_weights(small_ensemble):
     # The networks' first layers reach the ensemble's output with weight 0.8.
-    members = restored.member_probabilities(reviews[:5])
+    model, reviews = small_ensemble
+    expected = model.predict_proba(reviews[:5])
+    members = model.member_probabilities(reviews[:5])
     word, char, *networks = (members[k] for k in ("word", "char", "network_0", "network_1"))
     mixed = 0.15 * word + 0.05 * char + 0.4 * networks[0] + 0.4 * networks[1]
     np.testing.assert_allclose(expected[:, 1], mixed, rtol=1e-6)
+    np.testing.assert_allclose(expected.sum(axis=1), 1.0)
 
 
 @pytest.mark.training
-def test_refit_replaces_the_serving_lookups():
+def test_refit_replaces_the_derived_lookups():
     data = make_reviews(40, seed=12)
     texts = data["review"].tolist()
     labels = (data["sentiment"] == "positive").astype(int).to_numpy()
     params = {"word_bits": 12, "char_bits": 10, "network_word_features": 200}
     model = NgramNBEnsemble(**params).fit(texts, labels)
-    first = model.predict_proba(texts)  # builds the lookups
+    first = model.predict_proba(texts)  # builds the networks' column lookups
     flipped = model.fit(texts, 1 - labels).predict_proba(texts)
     fresh = NgramNBEnsemble(**params).fit(texts, 1 - labels).predict_proba(texts)
     np.testing.assert_allclose(flipped, fresh, rtol=1e-6)

@@ -15,20 +15,20 @@ import pytest
 from training_helpers import SMALL_MODEL_ARGS, make_reviews, run_train, with_label
 
 import train
-from model_artifact import CODE_FILES
+from model_artifact import CODE_FILES, MODEL_FILES
 from training_metrics import METRIC_DEFINITIONS
 
 
 @pytest.mark.training
 def test_writes_model_code_and_metrics(trained):
     model_dir = trained["model_dir"]
-    assert (model_dir / "model.joblib").is_file()
+    assert sorted(p.name for p in model_dir.iterdir()) == sorted([*MODEL_FILES, "code"])
     assert sorted(p.name for p in (model_dir / "code").iterdir()) == sorted(CODE_FILES)
 
     report = json.loads((trained["output_data_dir"] / "metrics.json").read_text())
     assert report["data_rows"] == {"train": 48, "validation": 20, "test": 20}
     assert report["hyperparameters"]["seed"] == 7
-    assert report["model"]["size_bytes"] == (model_dir / "model.joblib").stat().st_size
+    assert report["model"]["files"] == {n: (model_dir / n).stat().st_size for n in MODEL_FILES}
     assert report["training_seconds"] > 0
     for channel in ("validation", "test"):
         metrics = report["metrics"][channel]
@@ -99,7 +99,7 @@ def test_empty_channel_fails_with_reason(tmp_path):
     assert "DatasetError: channel 'train': no CSV, CSV.gz or Parquet file" in result.stderr
     assert "Traceback" not in result.stderr
     assert "no CSV, CSV.gz or Parquet file" in (failure_dir / "failure").read_text()
-    assert not (tmp_path / "model" / "model.joblib").exists()
+    assert not (tmp_path / "model").exists()
 
 
 def test_malformed_channel_fails_with_reason(tmp_path):

@@ -158,6 +158,10 @@ def test_body_that_is_not_utf8_is_400(api):
             "The model rejected the input: no words left after cleaning",
         ),
         ("", "The model rejected the input: no reason given"),
+        (
+            '{"error": {"code": "batch_too_large", "message": "batch_too_large: 300 reviews"}}',
+            "The model rejected the input (batch_too_large): 300 reviews",
+        ),
     ],
 )
 def test_model_rejecting_the_input_is_400_with_its_one_line_reason(api, original, message):
