@@ -10,7 +10,7 @@ import aws_cdk as cdk
 import pytest
 
 import app as cdk_app
-from stacks.config import ConfigError, deep_merge, load_stage_config
+from stacks.config import ConfigError, deep_merge, load_stage_config, stage_config
 
 
 def _merged(stage: str, **overrides) -> dict:
@@ -99,3 +99,63 @@ def test_readme_configuration_reference_names_every_key():
         if f"`{key}`" not in reference and leaf not in reference:
             missing.append(key)
     assert missing == []
+
+
+def _stage_with(**overrides):
+    import copy
+
+    context = copy.deepcopy(cdk_app.cdk_json_context())
+    prod = context["stages"]["prod"]
+    for dotted, value in overrides.items():
+        section, _, key = dotted.partition(".")
+        prod.setdefault(section, {})[key] = value
+    return stage_config(context, "prod")
+
+
+VARIANT = {
+    "name": "champion",
+    "model_package_arn": "bootstrap",
+    "weight": 1.0,
+    "instance_type": "ml.m5.large",
+    "min_instances": 1,
+    "max_instances": 2,
+}
+
+
+@pytest.mark.parametrize(
+    ("overrides", "key"),
+    [
+        ({"serving.uncertainty_threshold": 0.5}, "serving.uncertainty_threshold"),
+        ({"serving.uncertainty_threshold": 1.0}, "serving.uncertainty_threshold"),
+        ({"serving.backend": "rekognition"}, "serving.backend"),
+        ({"serving.variants": [VARIANT, VARIANT]}, "serving.variants"),
+        ({"serving.variants": [{**VARIANT, "weight": 0.0}]}, "weight"),
+        ({"serving.variants": [VARIANT], "serving.mode": "serverless"}, "serverless"),
+        (
+            {
+                "serving.variants": [VARIANT, {**VARIANT, "name": "challenger"}],
+                "serving.shadow": {
+                    "name": "shadow",
+                    "model_package_arn": "bootstrap",
+                    "instance_type": "ml.m5.large",
+                    "instance_count": 1,
+                    "sampling_percent": 50,
+                },
+            },
+            "serving.shadow",
+        ),
+        ({"serving.traffic_shift": {"steps_percent": [50, 25, 100], "wait_minutes": 5}}, "steps"),
+        ({"training.uncertainty_target_accuracy": 0.4}, "uncertainty_target_accuracy"),
+    ],
+)
+def test_serving_and_training_rules_name_the_key(overrides, key):
+    with pytest.raises(ConfigError, match=key):
+        _stage_with(**overrides)
+
+
+def test_two_named_variants_on_a_provisioned_stage_are_accepted():
+    config = _stage_with(
+        **{"serving.variants": [VARIANT, {**VARIANT, "name": "challenger", "weight": 0.25}]}
+    )
+    assert [v.name for v in config.serving.variants] == ["champion", "challenger"]
+    assert config.serving.variants[1].weight == 0.25
