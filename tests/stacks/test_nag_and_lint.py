@@ -56,5 +56,8 @@ def test_templates_pass_cfn_lint(synthesised):
         files = stage.template_files()
         assert files, stage.config.stage
         for template_file in files:
-            errors = [m for m in lint_file(template_file) if m.rule.id.startswith("E")]
+            # Errors, and W3005: a DependsOn that a Ref or GetAtt already implies.
+            errors = [
+                m for m in lint_file(template_file) if m.rule.id[0] == "E" or m.rule.id == "W3005"
+            ]
             assert errors == [], f"{template_file.name}: " + "; ".join(str(e) for e in errors)
