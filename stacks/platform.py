@@ -12,6 +12,7 @@ from stacks.account import AccountStack
 from stacks.cicd import CicdStack
 from stacks.config import StageConfig
 from stacks.constructs.serving.endpoint_alarms import EndpointAlarmThresholds
+from stacks.constructs.shared.implied_dependencies import drop_implied_dependencies
 from stacks.constructs.shared.retention import Retention
 from stacks.constructs.shared.stable_outputs import sort_published_outputs
 from stacks.data_lake import DataLakeStack
@@ -149,6 +150,7 @@ def build_platform(app: cdk.App, config: StageConfig, *, bootstrap_model: Path |
     ]
     for stack in stage_stacks:
         sort_published_outputs(stack)
+        drop_implied_dependencies(stack)
         for key, value in config.tags.items():
             Tags.of(stack).add(key, value)
     # Shared by every stage in the account: no stage tag, or stages would fight over it.
