@@ -3,8 +3,13 @@
     .venv/bin/python bench/train.py [--data ../shared/datasets/imdb] [--output build/bench]
                                     [--baseline-model-dir DIR] [--runs 5]
 
-1. Trains once with train.py's default hyperparameters on the full train split, writes the
-   model directory and model.tar.gz as a training job would, evaluates on the test split.
+1. Holds out --validation-percent of each label of the train split as the ETL does (by a
+   hash of the text; 10 as in the stage config, 0 for none), trains once with train.py's
+   default hyperparameters on the rest, chooses the uncertain band's threshold on the
+   held-out part (--uncertainty-target-accuracy), writes the model directory and
+   model.tar.gz as a training job would, and evaluates on the test split: metrics, the
+   band's coverage and kept accuracy on validation and test, and the served answer to a
+   lukewarm review (``LUKEWARM``).
 2. Identity: a fresh process loads the written artifact as the serving container does and
    scores every test review through input_fn -> predict_fn -> output_fn, 64 per request;
    its labels must equal the fitted in-memory model's on every review and its
@@ -19,6 +24,7 @@ used for tuning.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import importlib.util
 import json
 import os
@@ -51,10 +57,48 @@ def _load(name: str, path: Path) -> Any:
 train_script = _load("training_train", TRAINING_DIR / "train.py")
 from serve_latency import fresh_runs, run_child  # noqa: E402
 
+import inference  # noqa: E402
 import model_artifact  # noqa: E402
 import run_training  # noqa: E402
+from evaluation import positive_probabilities  # noqa: E402
+from uncertainty import DEFAULT_TARGET_ACCURACY, band_figures, choose_threshold  # noqa: E402
 
 MAX_DIFFERENCE = 1e-6
+# A review with no clear sentiment: the uncertain band exists for answers like its.
+LUKEWARM = "It was okay, nothing special"
+
+
+def hold_out(data: Any, percent: float) -> tuple[Any, Any]:
+    """(train, validation): the first ``percent`` of each label by a hash of the text,
+    as the ETL's assign_channels takes validation rows in review_id (sha256) order."""
+    digest = data["review"].map(lambda text: hashlib.sha256(text.encode()).hexdigest())
+    ranked = data.assign(_digest=digest).sort_values(["label", "_digest"], kind="stable")
+    rank = ranked.groupby("label").cumcount()
+    size = ranked.groupby("label")["label"].transform("size")
+    held = rank < (size * percent / 100.0).round()
+    columns = ["review", "label"]
+    return ranked.loc[~held, columns].sort_index(), ranked.loc[held, columns].sort_index()
+
+
+def band(model: Any, validation: Any, test: Any, target: float) -> dict[str, Any]:
+    """The threshold chosen on validation, its figures on both splits."""
+    scored = {
+        name: (data["label"].tolist(), positive_probabilities(model, data["review"]).tolist())
+        for name, data in (("validation", validation), ("test", test))
+        if data is not None and len(data)
+    }
+    if "validation" not in scored:
+        return {"threshold": 0.5}
+    threshold = choose_threshold(scored["validation"][1], scored["validation"][0], target)
+    figures = {name: band_figures(p, y, threshold) for name, (y, p) in scored.items()}
+    return {"threshold": threshold, "target_accuracy": target} | figures
+
+
+def lukewarm_answer(model_dir: Path) -> dict[str, Any]:
+    served = inference.model_fn(str(model_dir))
+    body = json.dumps({"review": LUKEWARM})
+    reviews = inference.parse_reviews(body, "application/json")
+    return {"review": LUKEWARM} | inference.predictions(served, reviews)[0]
 
 
 def identity_check(model: Any, test_data: Any, model_dir: Path, scratch: Path) -> dict[str, Any]:
@@ -94,6 +138,12 @@ def _arguments() -> argparse.Namespace:
     parser.add_argument("--singles", type=int, default=300, help="single reviews per run")
     parser.add_argument("--batches", type=int, default=40, help="requests of 64 per run")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--validation-percent", type=float, default=10.0, help="held out per label (0: none)"
+    )
+    parser.add_argument(
+        "--uncertainty-target-accuracy", type=float, default=DEFAULT_TARGET_ACCURACY
+    )
     return parser.parse_args()
 
 
@@ -102,6 +152,21 @@ def _report(results: dict[str, Any]) -> None:
     accuracy, f1, auc = test["accuracy"], test["f1"], test["roc_auc"]
     print(f"test accuracy:      {accuracy:.4f} (F1 {f1:.4f}, ROC AUC {auc:.4f})")
     print(f"training seconds:   {results['training_seconds']:.1f}")
+    measured = results["uncertainty"]
+    print(f"uncertain band:     threshold {measured['threshold']:.4f}", end="")
+    for split in ("validation", "test"):
+        if split in measured:
+            figures = measured[split]
+            print(
+                f"; {split} coverage {figures['coverage']:.4f}, "
+                f"kept accuracy {figures['kept_accuracy']:.4f}",
+                end="",
+            )
+    lukewarm = results["lukewarm"]
+    print(
+        f"\nlukewarm review:    {lukewarm['review']!r} -> {lukewarm['label']} "
+        f"(score {lukewarm['score']:.4f}, uncertain {lukewarm['uncertain']})"
+    )
     sizes = ", ".join(
         f"{name} {size / 1e6:.1f} MB" for name, size in results["model_files"].items()
     )
@@ -132,10 +197,12 @@ def main() -> int:
             raise SystemExit(f"no test split in {args.data}")
         train_data = train_script.load_dataset(channels["train"], "train")
         test_data = train_script.load_dataset(channels["test"], "test")
+    train_data, validation_data = hold_out(train_data, args.validation_percent)
     # The same defaults as a training job without hyperparameters.
     defaults = train_script.parse_args(["--model-dir", str(model_dir), "--train", "unused"])
     params = train_script.hyperparameters(defaults) | {"seed": args.seed}
-    print(f"rows: train={len(train_data)} test={len(test_data)}; hyperparameters: {params}")
+    rows = f"train={len(train_data)} validation={len(validation_data)} test={len(test_data)}"
+    print(f"rows: {rows}; hyperparameters: {params}")
 
     started = time.perf_counter()
     model = train_script.train(train_data, params)
@@ -143,9 +210,12 @@ def main() -> int:
     print(f"training: {train_seconds:.1f} s", flush=True)
     # A fresh directory, as a training job's: files of an older format would be packed too.
     shutil.rmtree(model_dir, ignore_errors=True)
-    model_files = model_artifact.save_model(model, model_dir)
+    uncertainty = band(model, validation_data, test_data, args.uncertainty_target_accuracy)
+    threshold = uncertainty["threshold"]
+    model_files = model_artifact.save_model(model, model_dir, uncertainty_threshold=threshold)
     archive = run_training.pack_model(model_dir, output / "model.tar.gz")
     metrics = train_script.evaluate(model, test_data)
+    lukewarm = lukewarm_answer(model_dir)
 
     with tempfile.TemporaryDirectory(prefix="bench-serving-") as scratch:
         identity = identity_check(model, test_data, model_dir, Path(scratch))
@@ -162,6 +232,9 @@ def main() -> int:
             k: metrics[k] for k in ("rows", "accuracy", "precision", "recall", "f1", "roc_auc")
         },
         "confusion_matrix": metrics["confusion_matrix"],
+        "uncertainty": uncertainty,
+        "lukewarm": lukewarm,
+        "rows": {"train": len(train_data), "validation": len(validation_data)},
         "identity": identity,
         "serving": serving,
         "training_seconds": round(train_seconds, 1),

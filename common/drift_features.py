@@ -7,13 +7,16 @@ measure reviews through the functions here, so "a token" or "a review's length" 
 the same in training and in production. Standard library only: it ships into SageMaker
 and Lambda.
 
-Baseline JSON (version 1):
-    {"version": 1,
+Baseline JSON (version 2):
+    {"version": 2,
      "score_edges": [11 floats: 0, the 9 deciles of probability_positive, 1],
      "length_edges": [11 floats: 0, the 9 deciles of word counts, +inf as 1e9],
-     "expected_share": 0.1,              # each decile bin holds a tenth by construction
+     "score_shares": [10 floats], "length_shares": [10 floats],
      "positive_share": float, "uncertain_share": float, "uncertainty_threshold": float,
      "oov": {"bits": 20, "seen": "<base64 of a 2**bits-bit set>", "rate": float}}
+The shares are the validation split's own, measured with `bin_shares` over those edges:
+a tenth each when the deciles are distinct, less and more where ties repeat an edge
+(word counts do), so identical traffic always scores a PSI of 0.
 """
 
 from __future__ import annotations
@@ -29,7 +32,7 @@ from typing import Any
 from text_normalization import normalize_text
 
 BASELINE_FILENAME = "drift_baseline.json"
-BASELINE_VERSION = 1
+BASELINE_VERSION = 2
 OOV_BITS = 20
 # Words and numbers, apostrophes kept ("don't"), after the shared normalisation.
 _TOKEN = re.compile(r"[^\W_]+(?:'[^\W_]+)*")
@@ -107,15 +110,21 @@ def build_baseline(
     uncertainty_threshold: float,
 ) -> dict[str, Any]:
     """The baseline of one model: its scores and inputs on the validation split."""
+    if len(validation_texts) != len(probability_positive):
+        raise ValueError("one probability per validation review")
     seen = seen_set(train_texts)
     lengths = [word_count(text) for text in validation_texts]
     confident = [max(p, 1 - p) >= uncertainty_threshold for p in probability_positive]
+    score_edges = decile_edges(probability_positive, 0.0, 1.0)
+    length_edges = decile_edges(lengths, 0.0, _LENGTH_CEILING)
     return {
         "version": BASELINE_VERSION,
-        "score_edges": decile_edges(probability_positive, 0.0, 1.0),
-        "length_edges": decile_edges(lengths, 0.0, _LENGTH_CEILING),
-        "expected_share": 0.1,
-        "positive_share": sum(p >= 0.5 for p in probability_positive) / len(lengths),
+        "score_edges": score_edges,
+        "length_edges": length_edges,
+        "score_shares": bin_shares(probability_positive, score_edges),
+        "length_shares": bin_shares(lengths, length_edges),
+        # Positive above one half, as the model labels (a tie is negative).
+        "positive_share": sum(p > 0.5 for p in probability_positive) / len(lengths),
         "uncertain_share": 1 - sum(confident) / len(confident),
         "uncertainty_threshold": uncertainty_threshold,
         "oov": {

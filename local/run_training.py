@@ -3,15 +3,21 @@
     python local/run_training.py                        # ETL output in build/etl/curated
     python local/run_training.py --data ../shared/datasets/imdb
     python local/run_training.py -- --word-c 32          # hyperparameters after "--"
+    python local/run_training.py --no-tracking           # no MLflow run
 
 ``--data`` is either a directory of channel folders (``train/``, ``validation/``,
 ``test/``, as the ETL writes them) or a directory of files named after channels
 (``train.csv.gz``, ``test.csv.gz``, ...), which are linked into channel folders.
 
 Layout under ``--output`` (default ``build/model``), mirroring /opt/ml in a training job:
-``model/`` (SM_MODEL_DIR), ``output/data/metrics.json`` (SM_OUTPUT_DATA_DIR),
-``output/failure`` on error, and ``model.tar.gz``, the deterministic archive of ``model/``
-that SageMaker would upload (the serving stack's bootstrap artifact).
+``model/`` (SM_MODEL_DIR), ``output/data/`` (SM_OUTPUT_DATA_DIR: metrics.json and the
+evaluation report, ``evaluation_report.html`` with its PNG figures), ``output/failure``
+on error, and ``model.tar.gz``, the deterministic archive of ``model/`` that SageMaker
+would upload (the serving stack's bootstrap artifact).
+
+Experiment tracking: each run is logged to MLflow in ``build/mlflow.db`` (SQLite; its
+artifacts in ``build/mlartifacts``; ``make experiments`` opens the UI on it). An
+``MLFLOW_TRACKING_URI`` already set is used instead; ``--no-tracking`` logs nothing.
 """
 
 from __future__ import annotations
@@ -32,13 +38,18 @@ for _root in (REPO_ROOT / "common", REPO_ROOT / "training"):
         sys.path.insert(0, str(_root))
 
 from channel_data import DATA_SUFFIXES  # noqa: E402
+from evaluation_report import REPORT_FILENAME  # noqa: E402
 from lake_layout import CHANNELS  # noqa: E402
+from tracking import TRACKING_URI_ENV  # noqa: E402
 
 # train.py runs in a process of its own from the repository layout (it finds common/
 # itself), as the training job runs it from the source bundle.
 TRAIN_SCRIPT = REPO_ROOT / "training" / "train.py"
 DEFAULT_DATA = REPO_ROOT / "build" / "etl" / "curated"
 DEFAULT_OUTPUT = REPO_ROOT / "build" / "model"
+# Absolute, so the store is the same whatever directory the twin runs from; the same
+# file as `sqlite:///build/mlflow.db` from the repository root (make experiments).
+DEFAULT_TRACKING_URI = "sqlite:///" + str(REPO_ROOT / "build" / "mlflow.db")
 
 
 def _channel_of_file(path: Path) -> str | None:
@@ -106,8 +117,18 @@ def pack_model(model_dir: Path, archive: Path) -> Path:
     return archive
 
 
+def tracking_uri(environ: dict[str, str], enabled: bool) -> str | None:
+    """The caller's MLFLOW_TRACKING_URI, else the local SQLite store; None when off."""
+    if not enabled:
+        return None
+    return environ.get(TRACKING_URI_ENV) or DEFAULT_TRACKING_URI
+
+
 def run_training(
-    channels: dict[str, Path], output: Path, hyperparameters: list[str]
+    channels: dict[str, Path],
+    output: Path,
+    hyperparameters: list[str],
+    tracking: str | None = None,
 ) -> subprocess.CompletedProcess:
     model_dir = output / "model"
     output_dir = output / "output"
@@ -130,6 +151,11 @@ def run_training(
     )
     for name, folder in channels.items():
         env[f"SM_CHANNEL_{name.upper()}"] = str(folder)
+    env.pop(TRACKING_URI_ENV, None)
+    if tracking:
+        if tracking == DEFAULT_TRACKING_URI:
+            (REPO_ROOT / "build").mkdir(exist_ok=True)
+        env[TRACKING_URI_ENV] = tracking
     command = [sys.executable, str(TRAIN_SCRIPT), *hyperparameters]
     # Fixed argv (this interpreter, train.py, the caller's own hyperparameters), no shell.
     return subprocess.run(command, env=env, check=False)  # noqa: S603
@@ -142,6 +168,12 @@ def parse_args(argv: list[str] | None = None) -> tuple[argparse.Namespace, list[
     )
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="channel data")
     parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT, help="output folder")
+    parser.add_argument(
+        "--no-tracking",
+        dest="tracking",
+        action="store_false",
+        help=f"log no MLflow run (default: {TRACKING_URI_ENV} if set, else build/mlflow.db)",
+    )
     argv = list(sys.argv[1:] if argv is None else argv)
     extra: list[str] = []
     if "--" in argv:
@@ -157,7 +189,9 @@ def main(argv: list[str] | None = None) -> int:
         channels = resolve_channels(args.data.resolve(), Path(staging))
         for name, folder in sorted(channels.items()):
             print(f"channel {name}: {folder}", flush=True)
-        result = run_training(channels, output, hyperparameters)
+        tracking = tracking_uri(dict(os.environ), args.tracking)
+        print(f"experiment tracking: {tracking or 'off'}", flush=True)
+        result = run_training(channels, output, hyperparameters, tracking)
     if result.returncode != 0:
         failure = output / "output" / "failure"
         print(f"training failed (exit {result.returncode}); reason in {failure}", file=sys.stderr)
@@ -165,6 +199,9 @@ def main(argv: list[str] | None = None) -> int:
     archive = pack_model(output / "model", output / "model.tar.gz")
     print(f"model dir:      {output / 'model'}")
     print(f"metrics report: {output / 'output' / 'data' / 'metrics.json'}")
+    report = output / "output" / "data" / REPORT_FILENAME
+    if report.is_file():
+        print(f"evaluation report: {report}")
     print(f"model archive:  {archive} ({archive.stat().st_size / 1e6:.1f} MB)")
     return 0
 

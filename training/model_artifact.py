@@ -9,6 +9,9 @@
   hyperparameters and the library versions that wrote the arrays.
 - ``code/``: the inference handler and every module it imports (``CODE_FILES``), so
   model.tar.gz serves on its own (SAGEMAKER_SUBMIT_DIRECTORY).
+- documents train.py adds (``DOCUMENT_FILES``): ``model_card.json``, which serving
+  answers as it is, and ``drift_baseline.json`` (common/drift_features), which only the
+  drift job reads (written when there is a validation split).
 
 No pickle: loading needs numpy and scipy, not scikit-learn, the model's classes or the
 library versions of the training job (an array file reads the same in every numpy).
@@ -30,23 +33,34 @@ import numpy as np
 from member_lookups import LINEAR_WIDTH, space_tables
 from ngram_hashing import NgramHasher
 from serving_model import ServedNetwork, ServedSpace, ServingModel
+from uncertainty import NO_BAND, check_threshold
 
 FORMAT = "ngram-nb-ensemble"
 FORMAT_VERSION = 1
 ARRAYS_FILENAME = "model.npz"
 METADATA_FILENAME = "model.json"
 MODEL_FILES = (ARRAYS_FILENAME, METADATA_FILENAME)
+MODEL_CARD_FILENAME = "model_card.json"
+# drift_features.BASELINE_FILENAME, spelled out so that serving never imports the drift
+# module (a test holds the two equal).
+DRIFT_BASELINE_FILENAME = "drift_baseline.json"
+DOCUMENT_FILES = (MODEL_CARD_FILENAME, DRIFT_BASELINE_FILENAME)
+ARTIFACT_FILES = (*MODEL_FILES, *DOCUMENT_FILES)
 CODE_DIRNAME = "code"
 SPACES = ("word", "char")
 # The handler and everything it imports from training/ and common/ (text_normalization);
 # a test walks the imports and checks this list.
 CODE_FILES = (
     "inference.py",
+    "json_lines.py",
     "member_lookups.py",
     "model_artifact.py",
     "ngram_hashing.py",
+    "review_labels.py",
     "serving_model.py",
+    "serving_requests.py",
     "text_normalization.py",
+    "uncertainty.py",
 )
 
 
@@ -117,9 +131,12 @@ def export_model(model: Any) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
     return arrays, meta
 
 
-def save_model(model: Any, model_dir: str | Path) -> list[Path]:
+def save_model(
+    model: Any, model_dir: str | Path, *, uncertainty_threshold: float = NO_BAND
+) -> list[Path]:
     """Write model.npz, model.json and code/ into the model directory; the model files."""
     arrays, meta = export_model(model)
+    meta["uncertainty_threshold"] = check_threshold(uncertainty_threshold, "save_model")
     meta["written_with"] = {"python": platform.python_version(), "numpy": np.__version__}
     model_dir = Path(model_dir)
     model_dir.mkdir(parents=True, exist_ok=True)
@@ -190,12 +207,20 @@ def serving_model(arrays: Mapping[str, Any], meta: dict[str, Any]) -> ServingMod
         spaces={name: _served_space(name, meta["spaces"][name], arrays) for name in SPACES},
         networks=networks,
         member_weights=tuple(meta["member_weights"]),
+        # Artifacts from before the uncertain band mark nothing uncertain.
+        uncertainty_threshold=check_threshold(
+            float(meta.get("uncertainty_threshold", NO_BAND)), METADATA_FILENAME
+        ),
     )
 
 
 def load_model(model_dir: str | Path) -> ServingModel:
-    """The served model from a model directory's model.npz and model.json."""
+    """The served model from a model directory's model.npz and model.json, with its card."""
     model_dir = Path(model_dir)
     meta = json.loads((model_dir / METADATA_FILENAME).read_text(encoding="utf-8"))
     with np.load(model_dir / ARRAYS_FILENAME, allow_pickle=False) as arrays:
-        return serving_model(arrays, meta)
+        model = serving_model(arrays, meta)
+    card = model_dir / MODEL_CARD_FILENAME
+    if card.is_file():
+        model.card = json.loads(card.read_text(encoding="utf-8"))
+    return model

@@ -9,7 +9,7 @@ classes or a pickle, so a serving process starts in a fraction of a second.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -22,6 +22,7 @@ from member_lookups import (
     space_products,
 )
 from ngram_hashing import NgramHasher, normalize_review
+from uncertainty import NO_BAND
 
 # Texts hashed and scored at once: a request holds at most 256; scoring a whole data set
 # in slices bounds the temporaries (a few MB per text) without changing any score.
@@ -56,6 +57,8 @@ class ServingModel(MemberBlend):
         spaces: dict[str, ServedSpace],
         networks: list[ServedNetwork],
         member_weights: tuple[float, float, float],
+        uncertainty_threshold: float = NO_BAND,
+        card: dict[str, Any] | None = None,
     ) -> None:
         if set(spaces) != {"word", "char"}:
             raise ValueError(f"need the word and char spaces, got {sorted(spaces)}")
@@ -67,6 +70,11 @@ class ServingModel(MemberBlend):
         self.spaces = spaces
         self.networks = networks
         self.member_weights = member_weights
+        # Below it an answer is "uncertain" (inference.py); model_fn may override it.
+        self.uncertainty_threshold = uncertainty_threshold
+        self.threshold_source = "model.json"
+        # The model card train.py wrote beside the arrays, answered as it is.
+        self.card = card
 
     def member_probabilities(self, texts: Iterable[object]) -> dict[str, np.ndarray]:
         """Each member's positive-class probability, by name (as the ensemble names them)."""

@@ -9,9 +9,17 @@ Contract (the same locally and in a SageMaker training job):
 - the model goes to ``SM_MODEL_DIR``: plain arrays (``model.npz``, ``model.json``) plus
   ``code/`` with the inference handler and every module it imports, so model.tar.gz
   serves on its own, without scikit-learn or a pickle (``model_artifact.py``);
-- the evaluation report goes to ``SM_OUTPUT_DATA_DIR/metrics.json`` and metric lines such
-  as ``validation:accuracy=0.9231`` go to stdout for the stack's metric definitions
-  (both from common/training_metrics.py);
+- the uncertain band's threshold is chosen on the validation split
+  (``--uncertainty-target-accuracy``, ``uncertainty``) and shipped in model.json; the
+  model directory also gets ``model_card.json`` and, with a validation split,
+  ``drift_baseline.json`` (common/drift_features);
+- the evaluation goes to ``SM_OUTPUT_DATA_DIR``: ``metrics.json``, four PNG figures and
+  ``evaluation_report.html`` (``evaluation_report``); metric lines such as
+  ``validation:accuracy=0.9231`` go to stdout for the stack's metric definitions
+  (common/training_metrics.py);
+- with ``--evaluation-s3-uri s3://bucket/prefix/``, ``evaluation.json`` (the Model
+  Registry's ModelQuality statistics) and the card are put under that prefix;
+- with ``MLFLOW_TRACKING_URI`` set, the run is logged to MLflow (``tracking``);
 - a data problem ends with exit code 2 and a reason in ``SM_OUTPUT_DIR/failure``
   (``/opt/ml/output/failure`` in SageMaker), which DescribeTrainingJob reports.
 
@@ -21,7 +29,6 @@ Importing this module reads no arguments and imports nothing heavy (no pandas, n
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 import time
@@ -47,11 +54,12 @@ _ensure_import_path()
 
 from channel_data import DatasetError, data_files, read_reviews  # noqa: E402
 from lake_layout import CHANNELS  # noqa: E402
+from model_card import parse_s3_uri  # noqa: E402
 from review_labels import NEGATIVE, POSITIVE, SENTIMENT_NAMES  # noqa: E402
 from text_normalization import is_empty_review  # noqa: E402
 from training_metrics import PRINTED_METRICS, metric_line  # noqa: E402
+from uncertainty import DEFAULT_TARGET_ACCURACY, check_target_accuracy  # noqa: E402
 
-METRICS_FILENAME = "metrics.json"
 EVALUATION_CHANNELS = tuple(channel for channel in CHANNELS if channel != "train")
 EXIT_DATA_ERROR = 2
 
@@ -113,11 +121,25 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         default=_env_path("SM_OUTPUT_DIR") or "/opt/ml/output",
         help="where the failure reason goes, if that directory exists",
     )
+    evaluation = parser.add_argument_group("evaluation (hyperparameters too)")
+    evaluation.add_argument(
+        "--uncertainty-target-accuracy",
+        type=float,
+        default=DEFAULT_TARGET_ACCURACY,
+        help="accuracy the confident answers must reach on validation (sets the threshold)",
+    )
+    evaluation.add_argument(
+        "--evaluation-s3-uri",
+        help="s3://bucket/prefix/ to put evaluation.json and model_card.json under",
+    )
     args = parser.parse_args(argv)
     # The model owns the rules for its parameters; a bad combination stops here, before
     # any data is read, with the model's own message.
     try:
         build_model(**hyperparameters(args)).member_weights()
+        check_target_accuracy(args.uncertainty_target_accuracy)
+        if args.evaluation_s3_uri:
+            parse_s3_uri(args.evaluation_s3_uri)
     except ValueError as err:
         parser.error(str(err))
     if not args.model_dir:
@@ -179,37 +201,10 @@ def train(data: Any, params: dict[str, Any]) -> Any:  # sentiment_model.NgramNBE
 
 def evaluate(model: Any, data: Any) -> dict[str, Any]:
     """Accuracy, precision, recall, F1, ROC AUC and the confusion matrix on one frame."""
-    import numpy as np
-    from sklearn.metrics import (
-        accuracy_score,
-        confusion_matrix,
-        precision_recall_fscore_support,
-        roc_auc_score,
-    )
+    from evaluation import positive_probabilities, split_metrics
 
-    y_true = data["label"].to_numpy()
-    positive = list(model.classes_).index(POSITIVE)
-    scores = model.predict_proba(data["review"].tolist())[:, positive]
-    # Same decision rule as the serving handler: positive only above one half.
-    y_pred = (scores > 0.5).astype(np.int8)
-    precision, recall, f1, _ = precision_recall_fscore_support(
-        y_true, y_pred, average="binary", pos_label=POSITIVE, zero_division=0
-    )
-    both_classes = len(np.unique(y_true)) == 2
-    tn, fp, fn, tp = confusion_matrix(y_true, y_pred, labels=[NEGATIVE, POSITIVE]).ravel()
-    return {
-        "rows": int(len(y_true)),
-        "accuracy": float(accuracy_score(y_true, y_pred)),
-        "precision": float(precision),
-        "recall": float(recall),
-        "f1": float(f1),
-        # AUC is undefined on a single-class set; report null rather than fail the job.
-        "roc_auc": float(roc_auc_score(y_true, scores)) if both_classes else None,
-        "confusion_matrix": {
-            "labels": [SENTIMENT_NAMES[NEGATIVE], SENTIMENT_NAMES[POSITIVE]],
-            "rows_true_columns_predicted": [[int(tn), int(fp)], [int(fn), int(tp)]],
-        },
-    }
+    p_positive = positive_probabilities(model, data["review"].tolist())
+    return split_metrics(data["label"].to_numpy(), p_positive)
 
 
 def print_metric_lines(channel: str, metrics: dict[str, Any]) -> None:
@@ -243,33 +238,22 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     print(metric_line("train", "seconds", train_seconds), flush=True)
 
     # Here, not at the top: these import numpy, scipy and scikit-learn.
-    from model_artifact import CODE_DIRNAME, save_model
-    from sentiment_model import library_versions
+    from evaluation import positive_probabilities
+    from training_outputs import TrainingRun
 
-    model_files = save_model(model, args.model_dir)
-    report: dict[str, Any] = {
-        "metrics": {},
-        "data_rows": sizes,
-        "training_seconds": round(train_seconds, 3),
-        "hyperparameters": params,
-        "model": {
-            "files": {path.name: path.stat().st_size for path in model_files},
-            "code": sorted(p.name for p in (Path(args.model_dir) / CODE_DIRNAME).iterdir()),
-        },
-        "versions": library_versions(),
+    scored = {
+        channel: (data["label"].to_numpy(), positive_probabilities(model, data["review"]))
+        for channel, data in eval_sets.items()
     }
-    for channel, data in eval_sets.items():
-        metrics = evaluate(model, data)
-        report["metrics"][channel] = metrics
-        print_metric_lines(channel, metrics)
-
-    if args.output_data_dir:
-        out = Path(args.output_data_dir)
-        out.mkdir(parents=True, exist_ok=True)
-        (out / METRICS_FILENAME).write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
-        print(f"metrics report: {out / METRICS_FILENAME}", flush=True)
-    size = sum(path.stat().st_size for path in model_files)
-    print(f"model: {model_files[0].parent} ({size / 1e6:.1f} MB)", flush=True)
+    outputs = TrainingRun(args, train_data, eval_sets, scored)
+    report = outputs.save(model, params, sizes, train_seconds)
+    for channel in eval_sets:
+        print_metric_lines(channel, report["metrics"][channel])
+        band = report["uncertainty"][channel]
+        for name in ("threshold", "coverage", "kept_accuracy"):
+            if band[name] is not None:
+                print(metric_line(channel, f"uncertainty_{name}", band[name]), flush=True)
+    outputs.publish(report)
     return report
 
 

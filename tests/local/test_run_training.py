@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
 import subprocess
 import sys
 import tarfile
@@ -20,13 +21,16 @@ if _TRAINING_TESTS not in sys.path:
 from training_helpers import RUN_TRAINING, SMALL_MODEL_ARGS, make_reviews  # noqa: E402
 
 import run_training  # noqa: E402
-from model_artifact import CODE_FILES, MODEL_FILES  # noqa: E402
+from model_artifact import CODE_FILES, MODEL_CARD_FILENAME, MODEL_FILES  # noqa: E402
 from train import EXIT_DATA_ERROR  # noqa: E402
 
 
-def _run_twin(*args: str) -> subprocess.CompletedProcess:
+def _run_twin(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    # Never the developer's MLflow store, nor the repository's build/mlflow.db.
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("MLFLOW_")}
     return subprocess.run(
         [sys.executable, str(RUN_TRAINING), *args],
+        env=clean | (env or {}),
         capture_output=True,
         text=True,
         timeout=180,
@@ -95,16 +99,26 @@ def test_run_training_maps_files_to_channels_and_packs_archive(tmp_path):
     make_reviews(40, seed=1).to_csv(data / "train.csv.gz", index=False)
     make_reviews(16, seed=2).to_csv(data / "test.csv.gz", index=False)
     out = tmp_path / "build"
-    result = _run_twin("--data", str(data), "--output", str(out), "--", *SMALL_MODEL_ARGS)
+    store = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    args = ("--data", str(data), "--output", str(out), "--", *SMALL_MODEL_ARGS)
+    result = _run_twin(*args, env={"MLFLOW_TRACKING_URI": store})
     assert result.returncode == 0, result.stderr
     assert "test:accuracy=" in result.stdout
     assert "model archive:" in result.stdout
+    # The report's place is printed (make train shows it); a tracking URI set is used.
+    report_page = out / "output" / "data" / "evaluation_report.html"
+    assert f"evaluation report: {report_page}" in result.stdout
+    assert report_page.is_file()
+    assert f"experiment tracking: {store}" in result.stdout
+    assert "mlflow run: " in result.stdout
     report = json.loads((out / "output" / "data" / "metrics.json").read_text())
     assert report["data_rows"] == {"train": 40, "test": 16}
     with tarfile.open(out / "model.tar.gz") as tar:
         names = tar.getnames()
         assert all(m.mtime == 0 and m.uid == 0 for m in tar.getmembers())
-    assert sorted(names) == sorted([*MODEL_FILES, "code", *(f"code/{name}" for name in CODE_FILES)])
+    # No validation split, so no drift baseline; the card is always there.
+    expected = [*MODEL_FILES, MODEL_CARD_FILENAME, "code", *(f"code/{n}" for n in CODE_FILES)]
+    assert sorted(names) == sorted(expected)
     # Same content, same bytes: the archive is reproducible.
     again = run_training.pack_model(out / "model", tmp_path / "again.tar.gz")
     assert again.read_bytes() == (out / "model.tar.gz").read_bytes()
@@ -113,8 +127,21 @@ def test_run_training_maps_files_to_channels_and_packs_archive(tmp_path):
 def test_run_training_reports_training_failure(tmp_path):
     data = tmp_path / "curated"
     (data / "train").mkdir(parents=True)
-    result = _run_twin("--data", str(data), "--output", str(tmp_path / "build"))
+    result = _run_twin("--data", str(data), "--output", str(tmp_path / "build"), "--no-tracking")
+    assert "experiment tracking: off" in result.stdout
     assert result.returncode == EXIT_DATA_ERROR
     assert (
         "no CSV, CSV.gz or Parquet file" in (tmp_path / "build" / "output" / "failure").read_text()
     )
+
+
+def test_tracking_defaults_to_the_local_store_unless_told_otherwise():
+    assert run_training.DEFAULT_TRACKING_URI.endswith("/build/mlflow.db")
+    assert run_training.tracking_uri({}, True) == run_training.DEFAULT_TRACKING_URI
+    assert run_training.tracking_uri({"MLFLOW_TRACKING_URI": "sqlite:///x.db"}, True) == (
+        "sqlite:///x.db"
+    )
+    assert run_training.tracking_uri({"MLFLOW_TRACKING_URI": "sqlite:///x.db"}, False) is None
+    args, _ = run_training.parse_args(["--no-tracking"])
+    assert args.tracking is False
+    assert run_training.parse_args([])[0].tracking is True

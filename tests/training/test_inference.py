@@ -211,6 +211,9 @@ def test_model_dir_serves_with_numpy_and_scipy_alone(trained, tmp_path):
     assert labels == ["positive", "negative"]
     assert {"numpy", "scipy", "inference", "serving_model"} <= set(answer["modules"])
     assert not {"sklearn", "joblib", "pandas", "threadpoolctl"} & set(answer["modules"])
+    # The drift baseline ships in the model directory for the drift job, not for serving.
+    assert (model_dir / "drift_baseline.json").is_file()
+    assert "drift_features" not in answer["modules"]
 
 
 @pytest.mark.training
@@ -219,3 +222,37 @@ def test_model_normalises_its_input(model):
     plain = "A wonderful film. I loved it"
     marked = "A <i>wonderful</i> film.<br /><br />I&nbsp;LOVED it"
     np.testing.assert_allclose(model.predict_proba([plain]), model.predict_proba([marked]))
+
+
+@pytest.mark.training
+def test_model_fn_serves_the_threshold_and_card_train_wrote(trained, model):
+    meta = json.loads((trained["model_dir"] / "model.json").read_text())
+    assert model.uncertainty_threshold == meta["uncertainty_threshold"]
+    assert model.card == json.loads((trained["model_dir"] / "model_card.json").read_text())
+    reviews = [POSITIVE, NEGATIVE, "the film"]
+    for prediction in predict_fn(reviews, model):
+        assert prediction["uncertain"] == (prediction["score"] < model.uncertainty_threshold)
+
+
+@pytest.mark.training
+def test_environment_overrides_the_threshold(trained, monkeypatch):
+    monkeypatch.setenv("UNCERTAINTY_THRESHOLD", "0.9999")
+    strict = model_fn(str(trained["model_dir"]))
+    assert (strict.uncertainty_threshold, strict.threshold_source) == (
+        0.9999,
+        "UNCERTAINTY_THRESHOLD",
+    )
+    predictions = predict_fn(["the film", "the plot"], strict)
+    assert all(p["uncertain"] for p in predictions if p["score"] < 0.9999)
+    card = json.loads(
+        output_fn(predict_fn(input_fn("{}", inference.MODEL_CARD_CONTENT_TYPE), strict), None)[0]
+    )
+    assert card["serving"] == {"uncertainty_threshold": 0.9999, "source": "UNCERTAINTY_THRESHOLD"}
+
+
+@pytest.mark.training
+@pytest.mark.parametrize("value", ["0.5", "1.2", "high"])
+def test_an_invalid_override_stops_the_model_loading(trained, monkeypatch, value):
+    monkeypatch.setenv("UNCERTAINTY_THRESHOLD", value)
+    with pytest.raises(ValueError, match="UNCERTAINTY_THRESHOLD"):
+        model_fn(str(trained["model_dir"]))

@@ -140,6 +140,7 @@ SOURCE_BUNDLE_COMMON = (
     "review_labels.py",
     "training_metrics.py",
     "lake_layout.py",
+    "drift_features.py",
 )
 
 

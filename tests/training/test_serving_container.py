@@ -81,6 +81,30 @@ CASES = {
 }
 
 
+JSONL = "application/jsonlines"
+# A Batch Transform mini-batch (SplitType=Line, MultiRecord) holding good and bad lines:
+# one answer line each, in order, and a 200 for the whole.
+MINI_BATCH = [
+    {"review_id": "r1", "review": GOOD, "label": "positive"},
+    "{not json",
+    {"review_id": "r3", "text": "no review field"},
+    {"review_id": "r4", "review": ""},
+    {"review_id": "r5", "review": BAD, "label": "0"},
+]
+# name -> request; answered with 200 in their own content type.
+OTHER_REQUESTS = {
+    "json lines": _request(
+        "\n".join(line if isinstance(line, str) else json.dumps(line) for line in MINI_BATCH)
+        + "\n",
+        JSONL,
+        JSONL,
+    ),
+    # Without Accept the container asks for application/json: JSON Lines still.
+    "json lines, no accept": _request(json.dumps({"review": GOOD}), JSONL),
+    "model card": _request("{}", "application/vnd.reviews.model-card+json"),
+}
+
+
 def _apply_image_shims() -> None:
     collections.Mapping = collections.abc.Mapping  # type: ignore[attr-defined]
 
@@ -145,7 +169,7 @@ def _run_container(model_dir: Path, requests: dict[str, dict], raising: bool = F
 @pytest.fixture(scope="module")
 def answers(trained) -> dict[str, dict]:
     requests = {name: request for name, (request, _, _) in CASES.items()}
-    return _run_container(trained["model_dir"], requests)
+    return _run_container(trained["model_dir"], requests | OTHER_REQUESTS)
 
 
 @pytest.mark.training
@@ -168,6 +192,37 @@ def test_container_is_healthy_and_labels_as_the_model(answers):
     assert answers["ping"]["status"] == 200
     labels = [p["label"] for p in json.loads(answers["json reviews"]["body"])["predictions"]]
     assert labels == ["positive", "negative"]
+
+
+@pytest.mark.training
+def test_container_answers_a_json_lines_mini_batch_line_for_line(answers):
+    answer = answers["json lines"]
+    assert (answer["status"], answer["content_type"]) == (200, JSONL)
+    lines = [json.loads(line) for line in answer["body"].split("\n")]
+    assert len(lines) == len(MINI_BATCH)
+    assert [line.get("label") for line in lines] == ["positive", None, None, None, "negative"]
+    assert [line.get("true_label") for line in lines] == ["positive", None, None, None, "negative"]
+    assert [line["error"]["code"] for line in lines[1:4]] == [
+        "invalid_json",
+        "missing_field",
+        "empty_review",
+    ]
+    assert [line.get("line") for line in lines] == [None, 2, 3, 4, None]
+    assert [line.get("review_id") for line in lines] == ["r1", None, "r3", "r4", "r5"]
+    assert all(isinstance(line.get("uncertain", False), bool) for line in lines)
+    single = answers["json lines, no accept"]
+    assert (single["status"], single["content_type"]) == (200, JSONL)
+    assert json.loads(single["body"])["label"] == "positive"
+
+
+@pytest.mark.training
+def test_container_answers_the_model_card(answers, trained):
+    answer = answers["model card"]
+    assert (answer["status"], answer["content_type"]) == (200, JSON)
+    card = json.loads(answer["body"])
+    written = json.loads((trained["model_dir"] / "model_card.json").read_text())
+    assert {key: card[key] for key in written} == written
+    assert card["serving"]["source"] == "model.json"
 
 
 @pytest.mark.training

@@ -15,14 +15,15 @@ import pytest
 from training_helpers import SMALL_MODEL_ARGS, make_reviews, run_train, with_label
 
 import train
-from model_artifact import CODE_FILES, MODEL_FILES
+from model_artifact import ARTIFACT_FILES, CODE_FILES, MODEL_FILES
 from training_metrics import METRIC_DEFINITIONS
 
 
 @pytest.mark.training
 def test_writes_model_code_and_metrics(trained):
     model_dir = trained["model_dir"]
-    assert sorted(p.name for p in model_dir.iterdir()) == sorted([*MODEL_FILES, "code"])
+    # With a validation split: the model card and the drift baseline too (issues 14, 16).
+    assert sorted(p.name for p in model_dir.iterdir()) == sorted([*ARTIFACT_FILES, "code"])
     assert sorted(p.name for p in (model_dir / "code").iterdir()) == sorted(CODE_FILES)
 
     report = json.loads((trained["output_data_dir"] / "metrics.json").read_text())

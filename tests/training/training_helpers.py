@@ -64,7 +64,12 @@ def run_train(
     script: Path = TRAIN_SCRIPT,
 ) -> subprocess.CompletedProcess:
     """Run train.py as SageMaker would: a fresh process configured by SM_* variables."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SM_") and k != "PYTHONPATH"}
+    # A developer's own MLflow settings must not make tests log to their store.
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("SM_", "MLFLOW_")) and k != "PYTHONPATH"
+    }
     env.update(
         {
             "SM_MODEL_DIR": str(tmp / "model"),
