@@ -1,7 +1,7 @@
 // Review sentiment page: plain browser JavaScript modules, no build step, no third-party
 // code. All user and API text goes through textContent, never innerHTML.
 import { createReviewList, renderExamples } from "./reviews.js";
-import { clearError, renderPredictions, showError, showNoResults } from "./results.js";
+import { clearError, renderModelCard, renderModelCardError, renderPredictions, showError, showNoResults } from "./results.js";
 
 const config = Object.assign({ apiBaseUrl: "", apiKeyRequired: false }, window.APP_CONFIG || {});
 const apiBase = String(config.apiBaseUrl || "").replace(/\/+$/, "");
@@ -17,6 +17,7 @@ const busy = document.getElementById("busy");
 const errorBox = document.getElementById("error");
 const results = document.getElementById("results");
 const health = document.getElementById("health");
+const modelCard = document.getElementById("model-card");
 const keyInput = document.getElementById("api-key");
 const rememberKey = document.getElementById("remember-key");
 
@@ -132,9 +133,23 @@ form.addEventListener("submit", async function (event) {
 // ---- endpoint status in the footer ------------------------------------------------------
 (async function checkHealth() {
   const answer = await callApi("GET", "/health");
-  if (answer.ok) {
+  if (answer.ok && answer.data.backend === "comprehend") {
+    health.textContent = "Backend: Amazon Comprehend (" + answer.data.region + ") · model " + answer.data.model;
+  } else if (answer.ok) {
     health.textContent = "Model endpoint: " + answer.data.endpoint_status + " · model " + answer.data.model;
   } else {
     health.textContent = "Model endpoint unavailable: " + answer.error.message;
+  }
+})();
+
+// ---- the served model's card under the form ----------------------------------------------
+// Independent of predictions: a card that fails to load or to render only says so.
+(async function loadModelCard() {
+  const answer = await callApi("GET", "/model");
+  try {
+    if (answer.ok) renderModelCard(modelCard, answer.data);
+    else renderModelCardError(modelCard, answer.error);
+  } catch (err) {
+    renderModelCardError(modelCard, { message: "the API answered a card this page cannot read." });
   }
 })();

@@ -1,4 +1,4 @@
-"""The API's errors, and what each SageMaker failure means to a caller.
+"""The API's errors, and what each SageMaker or Comprehend failure means to a caller.
 
 An `ApiError` becomes ``{"error": {"code", "message", "request_id"}}`` with its status
 and headers. Upstream messages, model tracebacks and resource names go to `detail`,
@@ -67,6 +67,12 @@ _CONFIGURATION_CODES = frozenset(
         "MissingAuthenticationToken",
     }
 )
+# Comprehend's refusals of the text itself: the review's doing, so a 400 like the model's.
+_COMPREHEND_TEXT_REASONS = {
+    "InvalidRequestException": "Amazon Comprehend found a review invalid",
+    "TextSizeLimitExceededException": "a review is too long for Amazon Comprehend",
+    "UnsupportedLanguageException": "Amazon Comprehend does not support the review's language",
+}
 # "<code>: <reason>", the form of inference.py's InvalidInputError messages.
 _CODED_REASON = re.compile(r"(?P<code>[a-z][a-z0-9_]{1,40}): (?P<reason>.+)")
 
@@ -87,6 +93,12 @@ class ApiError(Exception):
 def unavailable(message: str, detail: str | None = None, retry_after: str = "") -> ApiError:
     headers = {"Retry-After": retry_after} if retry_after else {}
     return ApiError(503, "endpoint_unavailable", message, detail, headers)
+
+
+def invalid_model_response(reason: str) -> ApiError:
+    """A 502 for an answer the API cannot pass on; the reason is only logged."""
+    message = "The model answered something invalid."
+    return ApiError(502, "invalid_model_response", message, f"invalid model answer: {reason}")
 
 
 def error_detail(err: Exception) -> str:
@@ -155,3 +167,23 @@ def endpoint_error(err: Exception) -> ApiError:
         rejected = "The model endpoint rejected the request."
         return ApiError(502, "upstream_rejected", rejected, detail)
     return ApiError(502, "upstream_error", "The model endpoint answered with an error.", detail)
+
+
+def comprehend_error(err: Exception) -> ApiError:
+    """The answer to a failed BatchDetectSentiment, in the API's existing codes: throttling,
+    timeouts, unreachable service and our own permissions as for the endpoint."""
+    if isinstance(err, ClientError):
+        code = str(err.response.get("Error", {}).get("Code", ""))
+        detail = error_detail(err)
+        if code in _COMPREHEND_TEXT_REASONS:
+            reason = _COMPREHEND_TEXT_REASONS[code]
+            return ApiError(
+                400, "rejected_by_model", f"The model rejected the input: {reason}.", detail
+            )
+        if code == "InternalServerException":
+            return unavailable("The model is not available; retry shortly.", detail, "5")
+        if code == "BatchSizeLimitExceededException":
+            # The API cuts batches to Comprehend's limit; this is our bug, not the caller's.
+            rejected = "The model endpoint rejected the request."
+            return ApiError(502, "upstream_rejected", rejected, detail)
+    return endpoint_error(err)

@@ -1,8 +1,9 @@
 """What the predict API reads from its environment, validated once at cold start.
 
 The serving stack sets ENDPOINT_NAME, MODEL_VERSION, ALLOWED_ORIGIN, MAX_REVIEWS,
-MAX_REVIEW_CHARS, MAX_BODY_BYTES, SAGEMAKER_READ_TIMEOUT and SAGEMAKER_MAX_RETRIES from
-the stage configuration; the local server builds the same mapping from the same stage.
+MAX_REVIEW_CHARS, MAX_BODY_BYTES, SAGEMAKER_READ_TIMEOUT, SAGEMAKER_MAX_RETRIES, BACKEND,
+ALLOW_TARGET_VARIANT and VARIANTS from the stage configuration; the local server builds
+the same mapping from the same stage.
 """
 
 from __future__ import annotations
@@ -10,9 +11,11 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Literal, TypeVar
 
 _Number = TypeVar("_Number", int, float)
+BackendName = Literal["sagemaker", "comprehend"]
+BACKENDS: tuple[BackendName, ...] = ("sagemaker", "comprehend")
 
 
 def _number_env(env: Mapping[str, str], name: str, default: _Number, minimum: _Number) -> _Number:
@@ -28,6 +31,25 @@ def _number_env(env: Mapping[str, str], name: str, default: _Number, minimum: _N
     if not math.isfinite(value) or value < minimum:
         raise ValueError(f"{name} must be a finite number >= {minimum}, got {raw!r}")
     return value
+
+
+def _backend_env(env: Mapping[str, str]) -> BackendName:
+    raw = env.get("BACKEND", "").strip().lower() or "sagemaker"
+    for backend in BACKENDS:
+        if raw == backend:
+            return backend
+    raise ValueError(f"BACKEND must be one of {', '.join(BACKENDS)}, got {raw[:40]!r}")
+
+
+def _flag_env(env: Mapping[str, str], name: str) -> bool:
+    raw = env.get(name, "").strip().lower()
+    if raw not in {"", "true", "false"}:
+        raise ValueError(f"{name} must be true or false, got {raw[:40]!r}")
+    return raw == "true"
+
+
+def _names_env(env: Mapping[str, str], name: str) -> tuple[str, ...]:
+    return tuple(part.strip() for part in env.get(name, "").split(",") if part.strip())
 
 
 @dataclass(frozen=True)
@@ -48,6 +70,18 @@ class Settings:
     # API Gateway gives up after 29 s: (2 + 10) s x 2 attempts + backoff stays under it.
     read_timeout_seconds: float = 10.0
     max_retries: int = 1
+    # New fields go last: tests read the first five positionally.
+    backend: BackendName = "sagemaker"
+    # Callers may pin a request to one of `variants` with X-Target-Variant (A/B stickiness).
+    allow_target_variant: bool = False
+    variants: tuple[str, ...] = ()
+    # The model card changes only with a deployment: one endpoint call a minute is plenty.
+    model_card_cache_seconds: float = 60.0
+
+    @property
+    def pinning_enabled(self) -> bool:
+        """Comprehend has no variants, so a Comprehend stage never pins."""
+        return self.allow_target_variant and self.backend == "sagemaker"
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Settings:
@@ -61,4 +95,7 @@ class Settings:
             max_body_bytes=_number_env(env, "MAX_BODY_BYTES", 1_048_576, 1),
             read_timeout_seconds=_number_env(env, "SAGEMAKER_READ_TIMEOUT", 10.0, 0.1),
             max_retries=_number_env(env, "SAGEMAKER_MAX_RETRIES", 1, 0),
+            backend=_backend_env(env),
+            allow_target_variant=_flag_env(env, "ALLOW_TARGET_VARIANT"),
+            variants=_names_env(env, "VARIANTS"),
         )

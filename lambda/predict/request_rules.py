@@ -1,4 +1,5 @@
-"""What a POST /predict request must be, from its content type down to each review.
+"""What a POST /predict request must be, from its content type down to each review, and
+which variant (X-Target-Variant) it may pin.
 
 The body's structure is checked against the one JSON Schema of the request
 (`predict_request.schema.json`, which API Gateway's request model is built from too).
@@ -30,6 +31,9 @@ from text_normalization import is_empty_review
 _SCHEMA = predict_request_schema()
 _FIELDS = frozenset(_SCHEMA["properties"])
 _validate = fastjsonschema.compile(_SCHEMA)
+# Pins a request (and GET /model) to one production variant; HTTP header names are
+# case-insensitive, and so are Powertools' event headers.
+TARGET_VARIANT_HEADER = "X-Target-Variant"
 # How a schema type reads in a message about the request.
 _TYPE_WORDS = {
     "object": 'a JSON object with "reviews"',
@@ -43,6 +47,8 @@ class PredictRequest:
     reviews: list[str]
     # The body for the endpoint: always {"reviews": [...]}, as UTF-8 JSON.
     payload: bytes
+    # The production variant the caller pinned with X-Target-Variant, if any.
+    target_variant: str | None = None
 
 
 def invalid(message: str) -> ApiError:
@@ -152,8 +158,27 @@ def parse_json(text: str) -> Any:
         raise ApiError(400, "invalid_json", message, detail=str(err)) from err
 
 
+def read_target_variant(event: BaseProxyEvent, settings: Settings) -> str | None:
+    """The variant named by X-Target-Variant, if the stage lets callers pin one.
+
+    An empty header pins nothing. Names are compared exactly, as SageMaker compares them.
+    """
+    name = (event.headers.get(TARGET_VARIANT_HEADER) or "").strip()
+    if not name:
+        return None
+    if not settings.pinning_enabled:
+        message = f"This API does not accept {TARGET_VARIANT_HEADER}."
+        raise ApiError(400, "variant_pinning_disabled", message)
+    if name not in settings.variants:
+        known = ", ".join(settings.variants) or "none"
+        message = f"Unknown variant {name[:64]!r}; the variants are: {known}."
+        raise ApiError(400, "unknown_variant", message)
+    return name
+
+
 def read_predict_request(event: BaseProxyEvent, settings: Settings) -> PredictRequest:
     check_content_type(event.headers.get("content-type") or "")
+    target_variant = read_target_variant(event, settings)
     data = read_body(event, settings.max_body_bytes)
     try:
         # Text, not bytes: json.loads would guess UTF-16 from a leading NUL and skip a BOM
@@ -173,6 +198,7 @@ def read_predict_request(event: BaseProxyEvent, settings: Settings) -> PredictRe
     if batch:
         # The body was just validated as exactly {"reviews": [strings]}: forward it as it
         # is rather than spend a millisecond re-encoding 64 long reviews.
-        return PredictRequest(reviews, data)
+        return PredictRequest(reviews, data, target_variant)
     # ensure_ascii=False keeps the payload about as large as the request.
-    return PredictRequest(reviews, json.dumps({"reviews": reviews}, ensure_ascii=False).encode())
+    payload = json.dumps({"reviews": reviews}, ensure_ascii=False).encode()
+    return PredictRequest(reviews, payload, target_variant)

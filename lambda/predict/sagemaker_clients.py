@@ -1,7 +1,9 @@
-"""The SageMaker clients the API calls, injected so its logic runs without AWS.
+"""The AWS clients the API calls (SageMaker, Comprehend), injected so its logic runs
+without AWS.
 
 `BotoClients` builds boto3 clients on first use (the Lambda); `StaticClients` hands out
-clients that already exist (fakes in tests, the in-process model of the local server).
+clients that already exist (fakes and botocore Stubbers in tests, the in-process model of
+the local server).
 """
 
 from __future__ import annotations
@@ -23,11 +25,24 @@ class RuntimeClient(Protocol):
         Body: bytes,  # noqa: N803
         ContentType: str,  # noqa: N803
         Accept: str,  # noqa: N803
+        TargetVariant: str = ...,  # noqa: N803
     ) -> Mapping[str, Any]: ...
 
 
 class ControlClient(Protocol):
     def describe_endpoint(self, *, EndpointName: str) -> Mapping[str, Any]: ...  # noqa: N803
+
+
+class ComprehendClient(Protocol):
+    # botocore's client metadata: /health reads the region from it, calling nothing.
+    meta: Any
+
+    def batch_detect_sentiment(
+        self,
+        *,
+        TextList: list[str],  # noqa: N803
+        LanguageCode: str,  # noqa: N803
+    ) -> Mapping[str, Any]: ...
 
 
 class Clients(Protocol):
@@ -37,17 +52,33 @@ class Clients(Protocol):
 
     def sagemaker(self) -> ControlClient: ...
 
+    def comprehend(self) -> ComprehendClient: ...
+
+
+def _given(client: Any, name: str) -> Any:
+    if client is None:
+        # A backend asked for a client its stage does not use: a wiring bug, loudly.
+        raise RuntimeError(f"no {name} client was configured")
+    return client
+
 
 @dataclass(frozen=True)
 class StaticClients:
-    runtime_client: RuntimeClient
-    sagemaker_client: ControlClient
+    runtime_client: RuntimeClient | None = None
+    sagemaker_client: ControlClient | None = None
+    comprehend_client: ComprehendClient | None = None
 
     def runtime(self) -> RuntimeClient:
-        return self.runtime_client
+        client: RuntimeClient = _given(self.runtime_client, "sagemaker-runtime")
+        return client
 
     def sagemaker(self) -> ControlClient:
-        return self.sagemaker_client
+        client: ControlClient = _given(self.sagemaker_client, "sagemaker")
+        return client
+
+    def comprehend(self) -> ComprehendClient:
+        client: ComprehendClient = _given(self.comprehend_client, "comprehend")
+        return client
 
 
 class BotoClients:
@@ -55,9 +86,10 @@ class BotoClients:
 
     Building them lazily keeps the import free of region and credential lookups, and a
     cold start that only serves /predict never loads the large SageMaker control-plane
-    model. boto3 itself is imported on first use too: it costs ~0.1 s, which the local
-    twin and the tests (whose clients are injected) never need to pay. In Lambda the
-    handler asks for the runtime client during init, so the cloud's cold start is as before.
+    model, and a SageMaker stage never loads Comprehend's (nor the other way round).
+    boto3 itself is imported on first use too: it costs ~0.1 s, which the local twin and
+    the tests (whose clients are injected) never need to pay. In Lambda the handler asks
+    for its backend's client during init, so the cloud's cold start is as before.
     """
 
     def __init__(self, settings: Settings) -> None:
@@ -94,4 +126,9 @@ class BotoClients:
 
     def sagemaker(self) -> ControlClient:
         client: ControlClient = self._client("sagemaker")
+        return client
+
+    def comprehend(self) -> ComprehendClient:
+        # The same timeouts and standard retries: throttling that outlasts them is a 503.
+        client: ComprehendClient = self._client("comprehend")
         return client

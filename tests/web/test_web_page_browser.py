@@ -2,27 +2,12 @@
 
 from __future__ import annotations
 
-import shutil
-
 import pytest
+from browser_pages import open_page
 
 from local_server import running_server
 
 pytestmark = pytest.mark.browser
-
-CHROMIUM = "/usr/bin/chromium"
-# Offline, quiet, container-friendly Chromium: no sandbox (root in a container), no
-# background fetches of any kind.
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 
 @pytest.fixture(scope="module")
@@ -31,41 +16,10 @@ def base_url(trained_model_dir):
         yield server.base_url
 
 
-@pytest.fixture(scope="module")
-def browser():
-    if shutil.which(CHROMIUM) is None:
-        pytest.skip("Debian's chromium is not installed (make system-deps)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
-
-
 @pytest.fixture
 def page(browser, base_url):
-    context = browser.new_context(viewport={"width": 1000, "height": 900})
-    # Anything the page tries to fetch from elsewhere is a bug: fail loudly.
-    outside = []
-
-    def only_local(route):
-        if route.request.url.startswith(base_url):
-            route.continue_()
-        else:
-            outside.append(route.request.url)
-            route.abort()
-
-    context.route("**/*", only_local)
-    page = context.new_page()
-    errors = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    page.set_default_timeout(10_000)
-    page.goto(base_url + "/")
-    yield page
-    context.close()
-    assert errors == [], errors
-    assert outside == [], outside
+    with open_page(browser, base_url) as page:
+        yield page
 
 
 def test_typing_a_review_shows_a_label_and_confidence(page):

@@ -32,3 +32,14 @@ def test_the_page_loads_its_modules_from_its_own_origin_only():
     ]
     assert imports == ["./reviews.js", "./results.js"]
     assert all((web / name).is_file() for name in imports)
+
+
+def test_every_module_imports_and_re_exports_relative_paths_only():
+    """results.js re-exports the model card's module: each import stays on this origin."""
+    web = REPO_ROOT / "web"
+    for path in web.glob("*.js"):
+        for line in path.read_text("utf-8").splitlines():
+            if line.startswith(("import ", "export ")) and " from " in line:
+                target = line.split(" from ")[1].strip().strip('";')
+                assert target.startswith("./"), (path.name, target)
+                assert (web / target).is_file(), (path.name, target)

@@ -13,6 +13,7 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
+from botocore.awsrequest import AWSResponse
 from botocore.exceptions import ClientError
 from botocore.response import StreamingBody
 
@@ -44,23 +45,42 @@ class FakeContext:
 
 
 def keyword_model(body: bytes) -> bytes:
-    """A stand-in model: 'good' anywhere means positive; the score grows with length."""
+    """A stand-in model: 'good' anywhere means positive; the score grows with length and
+    is uncertain below 0.55 (reviews under 5 characters), as the model contract says."""
     reviews = json.loads(body)["reviews"]
-    predictions = [
-        {
-            "label": "positive" if "good" in review.lower() else "negative",
-            "score": min(0.99, 0.5 + len(review) / 100),
-        }
-        for review in reviews
-    ]
+    predictions = []
+    for review in reviews:
+        positive = "good" in review.lower()
+        score = min(0.99, 0.5 + len(review) / 100)
+        predictions.append(
+            {
+                "label": "positive" if positive else "negative",
+                "score": score,
+                "probability_positive": score if positive else 1 - score,
+                "uncertain": score < 0.55,
+            }
+        )
     return json.dumps({"predictions": predictions}).encode()
 
 
+MODEL_CARD = {
+    "model_version": "v7",
+    "trained_at": "2026-11-30T12:00:00Z",
+    "metrics": {"test": {"accuracy": 0.9, "precision": 0.91, "recall": 0.89, "f1": 0.9}},
+    "confusion_matrix": {"labels": ["negative", "positive"], "test": [[45, 5], [6, 44]]},
+    "uncertainty": {"validation": {"threshold": 0.7, "coverage": 0.8, "kept_accuracy": 0.97}},
+    "data_rows": {"train": 800, "validation": 100, "test": 100},
+}
+
+
 class FakeRuntime:
-    """sagemaker-runtime stand-in: answers through `model`, or raises `error`."""
+    """sagemaker-runtime stand-in: answers through `model` (the card through `card`), or
+    raises `error`; the variant that answers is the pinned one, else `variant`."""
 
     def __init__(self) -> None:
         self.model: Callable[[bytes], bytes] = keyword_model
+        self.card: Callable[[], bytes] = lambda: json.dumps(MODEL_CARD).encode()
+        self.variant = "AllTraffic"
         self.error: BaseException | None = None
         self.body_error: BaseException | None = None
         self.calls: list[dict[str, Any]] = []
@@ -69,9 +89,17 @@ class FakeRuntime:
         self.calls.append(kwargs)
         if self.error is not None:
             raise self.error
-        payload = self.model(kwargs["Body"])
+        if kwargs["ContentType"] == "application/vnd.reviews.model-card+json":
+            payload = self.card()
+        else:
+            payload = self.model(kwargs["Body"])
         body = StreamingBody(_Stream(payload, self.body_error), len(payload))
-        return {"Body": body, "ContentType": "application/json", "InvokedProductionVariant": "A"}
+        variant = kwargs.get("TargetVariant", self.variant)
+        return {
+            "Body": body,
+            "ContentType": "application/json",
+            "InvokedProductionVariant": variant,
+        }
 
 
 class _Stream:
@@ -203,3 +231,47 @@ def client_error(code: str, message: str = "boom", status: int = 400, **modeled)
 
 def error_of(answer) -> dict:
     return answer.json["error"]
+
+
+def emf_records(captured_stdout: str) -> list[dict[str, Any]]:
+    """The EMF metric records among what the handler printed."""
+    return [
+        json.loads(line)
+        for line in captured_stdout.splitlines()
+        if line.startswith("{") and "_aws" in line
+    ]
+
+
+def metric_names(record: dict[str, Any]) -> set[str]:
+    return {metric["Name"] for metric in record["_aws"]["CloudWatchMetrics"][0]["Metrics"]}
+
+
+class _RawBody:
+    """The raw HTTP body botocore reads from an answer."""
+
+    def __init__(self, payload: bytes) -> None:
+        self._payload = payload
+
+    def stream(self, **_: Any) -> Any:
+        yield self._payload
+
+
+def count_sends(client: Any, event: str, answer: Callable[[Any], Any]) -> list[str]:
+    """Answer every HTTP attempt of `client` at `event` ("before-send.<service>.<Op>")
+    with `answer(request)`, in place of the network; return the attempted URLs."""
+    attempts: list[str] = []
+
+    def before_send(request: Any, **_: Any) -> Any:
+        attempts.append(request.url)
+        return answer(request)
+
+    client.meta.events.register(event, before_send)
+    return attempts
+
+
+def error_answer(status: int, error_type: str, body: dict[str, Any]) -> Callable[[Any], Any]:
+    """An HTTP error answer of an AWS JSON service, for `count_sends`."""
+    payload = json.dumps(body).encode()
+    return lambda request: AWSResponse(
+        request.url, status, {"x-amzn-errortype": error_type}, _RawBody(payload)
+    )

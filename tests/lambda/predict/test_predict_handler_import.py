@@ -119,3 +119,47 @@ def test_settings_are_rejected_at_import_when_malformed():
         10_000,
     )
     assert settings.max_retries == 0
+
+
+def test_a_comprehend_stage_builds_only_its_client_and_only_in_lambda(tmp_path):
+    (tmp_path / "lambda").mkdir()
+    probe = (
+        "import sys, handler; print(handler._service.name, 'boto3' in sys.modules, "
+        "*sorted(handler._service.clients._clients))"
+    )
+    assert import_in_fresh_process(tmp_path, probe, BACKEND="comprehend") == [
+        "comprehend",
+        "False",
+    ]
+    in_lambda = import_in_fresh_process(
+        tmp_path / "lambda",
+        probe,
+        BACKEND="comprehend",
+        AWS_LAMBDA_FUNCTION_NAME="predict-test",
+        AWS_REGION="eu-west-1",
+    )
+    # The Comprehend client is built during init; SageMaker's are never built.
+    assert in_lambda == ["comprehend", "True", "comprehend"]
+
+
+def test_backend_and_pinning_settings_are_read_and_checked():
+    settings = Settings.from_env(
+        {"BACKEND": " Comprehend ", "ALLOW_TARGET_VARIANT": "TRUE", "VARIANTS": " a, b ,,"}
+    )
+    assert (settings.backend, settings.allow_target_variant, settings.variants) == (
+        "comprehend",
+        True,
+        ("a", "b"),
+    )
+    # Comprehend has no variants: a stage that says otherwise still pins nothing.
+    assert settings.pinning_enabled is False
+    defaults = Settings.from_env({})
+    assert (defaults.backend, defaults.allow_target_variant, defaults.variants) == (
+        "sagemaker",
+        False,
+        (),
+    )
+    with pytest.raises(ValueError, match="BACKEND"):
+        Settings.from_env({"BACKEND": "bedrock"})
+    with pytest.raises(ValueError, match="ALLOW_TARGET_VARIANT"):
+        Settings.from_env({"ALLOW_TARGET_VARIANT": "yes"})

@@ -6,12 +6,18 @@ import json
 
 import boto3
 import pytest
-from botocore.awsrequest import AWSResponse
 from botocore.exceptions import ReadTimeoutError
 from moto import mock_aws
 from moto.core import DEFAULT_ACCOUNT_ID
 from moto.sagemakerruntime.models import sagemakerruntime_backends
-from predict_fakes import TEST_SETTINGS, Api, FakeRuntime, FakeSageMaker
+from predict_fakes import (
+    TEST_SETTINGS,
+    Api,
+    FakeRuntime,
+    FakeSageMaker,
+    count_sends,
+    error_answer,
+)
 
 import handler as handler_module
 
@@ -20,15 +26,8 @@ IMAGE = "141502667606.dkr.ecr.eu-west-1.amazonaws.com/sagemaker-scikit-learn:1.9
 
 
 @pytest.fixture
-def moto_api(monkeypatch):
-    for name, value in {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_SESSION_TOKEN": "testing",
-        "AWS_DEFAULT_REGION": REGION,
-    }.items():
-        monkeypatch.setenv(name, value)
-    monkeypatch.delenv("AWS_PROFILE", raising=False)
+def moto_api(fake_aws_environment):
+    assert fake_aws_environment == REGION
     original = handler_module._service.settings
     with mock_aws():
         # Neither client given: the handler builds its real boto3 clients lazily.
@@ -75,7 +74,7 @@ def test_clients_use_bounded_timeouts_and_standard_retries(moto_api):
 
 def test_prediction_through_boto3(moto_api):
     api, _ = moto_api
-    answer_body = {"predictions": [{"label": "negative", "score": 0.8}]}
+    answer_body = {"predictions": [{"label": "negative", "score": 0.8, "uncertain": False}]}
     backend = sagemakerruntime_backends[DEFAULT_ACCOUNT_ID][REGION]
     backend.results_queue.append((json.dumps(answer_body), "application/json", "AllTraffic", ""))
 
@@ -83,6 +82,8 @@ def test_prediction_through_boto3(moto_api):
 
     assert answer.status == 200
     assert answer.json["predictions"] == answer_body["predictions"]
+    # moto answers with the variant queued beside the body, as InvokedProductionVariant.
+    assert answer.json["variant"] == "AllTraffic"
 
 
 def test_moto_default_answer_is_not_a_valid_model_answer(moto_api):
@@ -107,39 +108,15 @@ def test_health_of_an_existing_endpoint(moto_api):
     assert answer.json["endpoint_status"] == "InService"
 
 
-class _Raw:
-    def __init__(self, payload: bytes) -> None:
-        self._payload = payload
-
-    def stream(self, **_):
-        yield self._payload
-
-
 def _count_sends(service, answer):
     """Answer every InvokeEndpoint HTTP attempt with `answer()`; return the attempt list."""
-    attempts = []
-
-    def before_send(request, **_):
-        attempts.append(request.url)
-        return answer(request)
-
-    service.clients.runtime().meta.events.register(
-        "before-send.sagemaker-runtime.InvokeEndpoint", before_send
-    )
-    return attempts
-
-
-def _error_answer(status: int, error_type: str, body: dict):
-    """An HTTP error answer of SageMaker's runtime, for `_count_sends`."""
-    payload = json.dumps(body).encode()
-    return lambda request: AWSResponse(
-        request.url, status, {"x-amzn-errortype": error_type}, _Raw(payload)
-    )
+    event = "before-send.sagemaker-runtime.InvokeEndpoint"
+    return count_sends(service.clients.runtime(), event, answer)
 
 
 def test_throttling_is_retried_then_answered_503(moto_api):
     api, service = moto_api
-    throttled = _error_answer(400, "ThrottlingException", {"message": "Rate exceeded"})
+    throttled = error_answer(400, "ThrottlingException", {"message": "Rate exceeded"})
     attempts = _count_sends(service, throttled)
 
     answer = api.predict({"review": "meh"})
@@ -168,7 +145,7 @@ def test_model_error_is_not_retried(moto_api):
         "OriginalStatusCode": 500,
         "OriginalMessage": "Traceback ...",
     }
-    attempts = _count_sends(service, _error_answer(424, "ModelError", body))
+    attempts = _count_sends(service, error_answer(424, "ModelError", body))
     answer = api.predict({"review": "meh"})
     assert answer.status == 502
     assert answer.json["error"]["code"] == "model_error"

@@ -30,7 +30,9 @@ def test_batch_answers_one_prediction_per_review_in_order(api):
 def test_single_review_field_is_accepted(api):
     answer = api.predict({"review": "Really good"})
     assert answer.status == 200
-    assert answer.json["predictions"] == [{"label": "positive", "score": pytest.approx(0.61)}]
+    assert answer.json["predictions"] == [
+        {"label": "positive", "score": pytest.approx(0.61), "uncertain": False}
+    ]
 
 
 def test_non_ascii_review_travels_as_utf8(api):
@@ -260,7 +262,9 @@ def test_non_json_content_type_is_415(api, content_type):
 
 
 def test_scores_are_floats_even_when_the_model_sends_integers(api):
-    api.runtime.model = lambda body: b'{"predictions": [{"label": "negative", "score": 1}]}'
+    api.runtime.model = lambda body: (
+        b'{"predictions": [{"label": "negative", "score": 1, "uncertain": false}]}'
+    )
     answer = api.predict({"review": "good"})
     assert answer.status == 200
     score = answer.json["predictions"][0]["score"]
