@@ -2,34 +2,30 @@
 
 `LocalRuntime` answers `invoke_endpoint` and `describe_endpoint` the way boto3's
 sagemaker-runtime and sagemaker clients do, so `lambda/predict/handler.py` runs
-unchanged against a locally trained model. It loads the model directory exactly as the
-scikit-learn serving container does: the entry point from `<model_dir>/code/inference.py`
-(importing the helpers shipped next to it, not this process's copies), then
-``model_fn(model_dir)`` once, then ``input_fn`` -> ``predict_fn`` -> ``output_fn`` per call.
-
-The handlers see the request as the container's serving stack (sagemaker-containers) hands
-it over: ``text`` for exactly ``application/json`` and ``text/csv`` (decoded as werkzeug
-does, bad bytes replaced), raw bytes otherwise; a missing or ``*/*`` Accept becomes
-``application/json``. Their answer is read as the container reads it: a (body, content
-type) tuple is a 200; a WSGI application (``inference.RejectedRequest``) answers its own
-status and body.
+unchanged against a locally trained model, loaded and served as the scikit-learn serving
+container does (`model_container`); a missing or ``*/*`` Accept becomes
+``application/json``.
 
 Errors come back as botocore `ClientError`s shaped like SageMaker's: a 4xx answer is a
 ``ModelError`` with that ``OriginalStatusCode`` and the answer's body as
 ``OriginalMessage``, an exception inside the model a ``ModelError`` with 500 (the
 traceback as message), and an unknown endpoint name a ``ValidationError`` "... not
 found", so the handler's error mapping is exercised locally.
+
+Variants: given several `VariantSpec`s, the runtime loads each model and routes every
+call as SageMaker does (`variant_router`): by weight, or to the variant a caller names
+in ``TargetVariant`` (an unknown name is a ``ValidationError``), and names the one that
+answered in ``InvokedProductionVariant``. Optionally each call is written to a data
+capture folder (`data_capture`) and to a request log (`request_log`).
 """
 
 from __future__ import annotations
 
-import contextlib
-import importlib.util
+import dataclasses
 import io
-import sys
-import threading
+import time
 import traceback
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from types import ModuleType
@@ -38,6 +34,15 @@ from typing import Any
 from botocore.exceptions import ClientError
 from botocore.response import StreamingBody
 
+# common/ (review_labels, for the request log) when run from a script.
+import repo_paths  # noqa: F401
+
+# isort: split
+from data_capture import CaptureWriter
+from model_container import ContainerAnswer, load_model, run_container
+from request_log import RequestLog
+from variant_router import VariantRouter, VariantSpec
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_MODEL_DIR = REPO_ROOT / "build" / "model" / "model"
 DEFAULT_ENDPOINT_NAME = "local-endpoint"
@@ -45,12 +50,9 @@ VARIANT_NAME = "AllTraffic"
 _ACCOUNT = "000000000000"
 _REGION = "local"
 
-# The content types sagemaker-containers decodes to text before input_fn sees them, and
-# the Accept it substitutes for a missing or "*/*" one (SAGEMAKER_DEFAULT_INVOCATIONS_ACCEPT).
-_TEXT_TYPES = ("application/json", "text/csv")
+# The Accept the container substitutes for a missing or "*/*" one
+# (SAGEMAKER_DEFAULT_INVOCATIONS_ACCEPT).
 _DEFAULT_ACCEPT = "application/json"
-
-_load_lock = threading.Lock()
 
 
 def _client_error(
@@ -65,79 +67,39 @@ def _client_error(
     return ClientError(response, operation)
 
 
-@contextlib.contextmanager
-def _shipped_modules(code_dir: Path) -> Iterator[None]:
-    """Let the model import the helpers shipped beside its entry point, then hide them.
-
-    In the cloud the endpoint is a process of its own. Here it shares the interpreter
-    with the Lambda handler, and both import `text_normalization` by name: the model
-    gets its own copies while it loads, and the process gets its modules back after.
-    """
-    names = {path.stem for path in code_dir.glob("*.py")}
-    with _load_lock:
-        saved = {name: sys.modules.pop(name) for name in names if name in sys.modules}
-        sys.path.insert(0, str(code_dir))
-        try:
-            yield
-        finally:
-            sys.path.remove(str(code_dir))
-            for name in names:
-                sys.modules.pop(name, None)
-            sys.modules.update(saved)
-
-
-def load_model(model_dir: Path) -> tuple[ModuleType, Any]:
-    """The serving entry point shipped with the model and ``model_fn(model_dir)``.
-
-    The entry point is imported under a private module name so that it never collides
-    with the `inference` module of the source tree (tests put `training/` on sys.path).
-    """
-    code_dir = model_dir / "code"
-    entry = code_dir / "inference.py"
-    if not entry.is_file():
-        raise FileNotFoundError(
-            f"{entry} not found: train a model first (make train, or local/run_training.py)"
-        )
-    spec = importlib.util.spec_from_file_location("_local_endpoint_inference", entry)
-    if spec is None or spec.loader is None:
-        raise ImportError(f"cannot import {entry}")
-    module = importlib.util.module_from_spec(spec)
-    with _shipped_modules(code_dir):
-        spec.loader.exec_module(module)
-        for name in ("model_fn", "input_fn", "predict_fn", "output_fn"):
-            if not callable(getattr(module, name, None)):
-                raise ImportError(f"{entry} defines no {name}()")
-        # model_fn loads through the helpers shipped beside it, imported by name.
-        return module, module.model_fn(str(model_dir))
-
-
-def _request_content(body: bytes, content_type: str) -> str | bytes:
-    """The body as the container hands it to input_fn (sagemaker_containers' Request)."""
-    if content_type in _TEXT_TYPES:
-        return body.decode("utf-8", errors="replace")
-    return body
-
-
-def _wsgi_answer(app: Callable[..., Iterable[bytes]]) -> tuple[int, str, bytes]:
-    """(status, content type, body) of a WSGI application answering a POST."""
-    started: dict[str, Any] = {}
-
-    def start_response(status: str, headers: list[tuple[str, str]], *_: Any) -> None:
-        started.update(status=int(status.split()[0]), headers=dict(headers))
-
-    body = b"".join(app({"REQUEST_METHOD": "POST", "PATH_INFO": "/invocations"}, start_response))
-    return started["status"], started["headers"].get("Content-Type", ""), body
+@dataclasses.dataclass(frozen=True)
+class _LoadedVariant:
+    spec: VariantSpec
+    inference: ModuleType
+    model: Any
 
 
 class LocalRuntime:
-    """A boto3-shaped sagemaker-runtime *and* sagemaker client over an in-process model."""
+    """A boto3-shaped sagemaker-runtime *and* sagemaker client over in-process models."""
 
     def __init__(
-        self, model_dir: Path | str = DEFAULT_MODEL_DIR, endpoint_name: str = DEFAULT_ENDPOINT_NAME
+        self,
+        model_dir: Path | str = DEFAULT_MODEL_DIR,
+        endpoint_name: str = DEFAULT_ENDPOINT_NAME,
+        *,
+        variants: Sequence[VariantSpec] = (),
+        seed: int | None = None,
+        capture: CaptureWriter | None = None,
+        request_log: RequestLog | None = None,
     ) -> None:
-        self.model_dir = Path(model_dir).resolve()
+        specs = list(variants) or [VariantSpec(VARIANT_NAME, Path(model_dir))]
+        self.router = VariantRouter(specs, seed)
+        self.variants: dict[str, _LoadedVariant] = {}
+        for spec in specs:
+            resolved = dataclasses.replace(spec, model_dir=spec.model_dir.resolve())
+            self.variants[spec.name] = _LoadedVariant(resolved, *load_model(resolved.model_dir))
         self.endpoint_name = endpoint_name
-        self.inference, self.model = load_model(self.model_dir)
+        # The first variant stands for "the model" where one is meant (version, benchmarks).
+        primary = self.variants[specs[0].name]
+        self.model_dir = primary.spec.model_dir
+        self.inference, self.model = primary.inference, primary.model
+        self.capture = capture
+        self.request_log = request_log
 
     @property
     def model_version(self) -> str:
@@ -156,6 +118,42 @@ class LocalRuntime:
                 400,
             )
 
+    def _route(self, target: str | None) -> _LoadedVariant:
+        try:
+            return self.variants[self.router.choose(target)]
+        except KeyError:
+            # The wording is ours; SageMaker answers a ValidationError (400) here too.
+            message = f"Variant {target} not found for endpoint {self.endpoint_name}."
+            raise _client_error("InvokeEndpoint", "ValidationError", message, 400) from None
+
+    def _record(
+        self,
+        variant: str,
+        answer: ContainerAnswer,
+        latency_ms: float,
+        body: bytes,
+        content_type: str,
+    ) -> None:
+        if self.request_log is not None:
+            self.request_log.record(
+                endpoint=self.endpoint_name,
+                variant=variant,
+                latency_ms=latency_ms,
+                status=answer.status,
+                error_code=answer.error_code,
+                payload=answer.payload,
+                content_type=answer.content_type,
+            )
+        # Only answered calls are captured: the drift job needs both sides.
+        if self.capture is not None and answer.status == 200:
+            self.capture.write(
+                variant=variant,
+                request=body,
+                request_type=content_type,
+                response=answer.payload,
+                response_type=answer.content_type,
+            )
+
     def invoke_endpoint(
         self,
         *,
@@ -163,16 +161,22 @@ class LocalRuntime:
         Body: bytes | str,  # noqa: N803
         ContentType: str = "application/json",  # noqa: N803
         Accept: str = "application/json",  # noqa: N803
+        TargetVariant: str | None = None,  # noqa: N803
         **_: Any,
     ) -> dict[str, Any]:
         self._check_endpoint("InvokeEndpoint", EndpointName)
+        variant = self._route(TargetVariant)
+        name = variant.spec.name
         body = Body.encode("utf-8") if isinstance(Body, str) else bytes(Body)
         accept = _DEFAULT_ACCEPT if Accept in ("", "*/*") else Accept
+        started = time.perf_counter()
         try:
-            data = self.inference.input_fn(_request_content(body, ContentType), ContentType)
-            prediction = self.inference.predict_fn(data, self.model)
-            answer = self.inference.output_fn(prediction, accept)
+            answer = run_container(variant.inference, variant.model, body, ContentType, accept)
         except Exception as err:
+            latency_ms = (time.perf_counter() - started) * 1000
+            self._record(
+                name, ContainerAnswer(500, "", b"", "model_error"), latency_ms, body, ContentType
+            )
             # The container answers 500 with an error page; the traceback says more here.
             raise _client_error(
                 "InvokeEndpoint",
@@ -183,37 +187,48 @@ class LocalRuntime:
                 OriginalStatusCode=500,
                 OriginalMessage=traceback.format_exc(),
             ) from err
-        status, content_type = 200, accept
-        if isinstance(answer, tuple):
-            answer, content_type = answer[0], answer[1]
-        elif callable(answer):
-            status, content_type, answer = _wsgi_answer(answer)
-        payload = answer.encode("utf-8") if isinstance(answer, str) else bytes(answer)
-        if status >= 400:
-            message = payload.decode("utf-8", errors="replace")
+        self._record(name, answer, (time.perf_counter() - started) * 1000, body, ContentType)
+        if answer.status >= 400:
+            message = answer.payload.decode("utf-8", errors="replace")
             raise _client_error(
                 "InvokeEndpoint",
                 "ModelError",
-                f'Received client error ({status}) from primary with message "{message}". '
-                "See the local server log for more information.",
+                f"Received client error ({answer.status}) from primary with message "
+                f'"{message}". See the local server log for more information.',
                 424,
-                OriginalStatusCode=status,
+                OriginalStatusCode=answer.status,
                 OriginalMessage=message,
             )
         return {
-            "Body": StreamingBody(io.BytesIO(payload), len(payload)),
-            "ContentType": content_type,
-            "InvokedProductionVariant": VARIANT_NAME,
+            "Body": StreamingBody(io.BytesIO(answer.payload), len(answer.payload)),
+            "ContentType": answer.content_type,
+            "InvokedProductionVariant": name,
             "ResponseMetadata": {"HTTPStatusCode": 200, "HTTPHeaders": {}},
         }
 
     def describe_endpoint(self, *, EndpointName: str) -> dict[str, Any]:  # noqa: N803
         self._check_endpoint("DescribeEndpoint", EndpointName)
+        variants = [
+            {
+                "VariantName": name,
+                "CurrentWeight": weight,
+                "DesiredWeight": weight,
+                "CurrentInstanceCount": 1,
+            }
+            for name, weight in zip(self.router.names, self.router.weights, strict=True)
+        ]
         return {
             "EndpointName": self.endpoint_name,
             "EndpointArn": f"arn:aws:sagemaker:{_REGION}:{_ACCOUNT}:endpoint/{self.endpoint_name}",
             "EndpointConfigName": f"{self.endpoint_name}-config",
             "EndpointStatus": "InService",
-            "ProductionVariants": [{"VariantName": VARIANT_NAME, "CurrentWeight": 1.0}],
+            "ProductionVariants": variants,
             "ResponseMetadata": {"HTTPStatusCode": 200, "HTTPHeaders": {}},
         }
+
+    def close(self) -> None:
+        """Close the capture files and the request log, if any."""
+        if self.capture is not None:
+            self.capture.close()
+        if self.request_log is not None:
+            self.request_log.close()

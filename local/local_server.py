@@ -7,7 +7,9 @@ serving stack gives the function for the chosen stage (cdk.json), and its SageMa
 clients are `local_runtime.LocalRuntime`, the locally trained model in process.
 
 One lock serialises handler calls: a warm Lambda instance handles one event at a time,
-and Powertools keeps per-process metric state that concurrent calls would mix up.
+and Powertools keeps per-process metric state that concurrent calls would mix up. A
+request's ``X-True-Label`` header (its ground truth) is handed to the endpoint's request
+log beside the handler call (`request_log.ground_truth`); the handler never sees it.
 
 What the front door (CloudFront, API Gateway) refuses before any Lambda runs, this
 server refuses too, always with the API's JSON error body and the connection closed:
@@ -20,26 +22,17 @@ no file can have (404).
 from __future__ import annotations
 
 import contextlib
-import os
 import sys
 import threading
 from collections.abc import Iterator
 from http import HTTPStatus
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 from urllib.parse import urlsplit
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-WEB_ROOT = REPO_ROOT / "web"
-# What the Lambda bundle holds (lambda/predict + common/, flat), and the stage config.
-for _path in (REPO_ROOT / "lambda" / "predict", REPO_ROOT / "common", REPO_ROOT):
-    if str(_path) not in sys.path:
-        sys.path.insert(0, str(_path))
-
-from api_settings import Settings  # noqa: E402
-from local_gateway import (  # noqa: E402
+from handler_wiring import REPO_ROOT, load_handler, stage_settings
+from local_gateway import (
     LocalLambdaContext,
     RequestRefusedError,
     build_proxy_event,
@@ -47,42 +40,14 @@ from local_gateway import (  # noqa: E402
     http_answer,
     refusal_answer,
 )
-from local_runtime import DEFAULT_MODEL_DIR, LocalRuntime  # noqa: E402
-from stacks.config import cdk_json_context, stage_config  # noqa: E402
+from local_runtime import DEFAULT_MODEL_DIR, LocalRuntime
+from request_log import TRUE_LABEL_HEADER, ground_truth
 
+WEB_ROOT = REPO_ROOT / "web"
 # What the static site answers to; API routes take what the handler's routes take.
 STATIC_METHODS = "GET, HEAD"
-
-
-def stage_settings(runtime: LocalRuntime, *, stage: str | None, origin: str) -> Settings:
-    """The handler's settings as the serving stack sets them for `stage`, on the local model.
-
-    `stage` None means the context's own stage, as for `cdk synth` without `-c stage=`.
-    """
-    serving = stage_config(cdk_json_context(), stage).serving
-    return Settings.from_env(
-        {
-            **os.environ,
-            "ENDPOINT_NAME": runtime.endpoint_name,
-            "MODEL_VERSION": os.environ.get("MODEL_VERSION") or runtime.model_version,
-            "ALLOWED_ORIGIN": os.environ.get("ALLOWED_ORIGIN") or origin,
-            **serving.request_limits_environment(),
-        }
-    )
-
-
-def load_handler(runtime: LocalRuntime, settings: Settings, *, quiet: bool) -> ModuleType:
-    """Import the Lambda handler and point it at the in-process model."""
-    if quiet and "handler" not in sys.modules:
-        # Powertools reads these when the handler module builds its logger and metrics, so
-        # they only work before the first import; a host that already imported the handler
-        # (a test run) keeps its own settings rather than have them changed underneath it.
-        os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
-        os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")
-    import handler
-
-    handler.configure(settings=settings, runtime=runtime, sagemaker=runtime)
-    return handler
+# Re-exported for the benchmarks, which wire the handler as the server does.
+__all__ = ["LocalApiServer", "create_server", "load_handler", "running_server", "stage_settings"]
 
 
 class LocalApiServer(ThreadingHTTPServer):
@@ -95,14 +60,26 @@ class LocalApiServer(ThreadingHTTPServer):
     request_queue_size = 1024
 
     def __init__(
-        self, address: tuple[str, int], runtime: LocalRuntime, *, stage: str | None, quiet: bool
+        self,
+        address: tuple[str, int],
+        runtime: LocalRuntime,
+        *,
+        stage: str | None,
+        quiet: bool,
+        allow_target_variant: bool = False,
     ) -> None:
         super().__init__(address, _RequestHandler)
         self.quiet = quiet
+        self.runtime = runtime
         self.lambda_lock = threading.Lock()
         try:
             # The page and the API share this origin, which is only known once bound.
-            self.settings = stage_settings(runtime, stage=stage, origin=self.base_url)
+            self.settings = stage_settings(
+                runtime,
+                stage=stage,
+                origin=self.base_url,
+                allow_target_variant=allow_target_variant,
+            )
             self.handler_module = load_handler(runtime, self.settings, quiet=quiet)
             # Routes that always go to the Lambda, whatever the method; the rest of GET
             # and HEAD is static.
@@ -117,7 +94,11 @@ class LocalApiServer(ThreadingHTTPServer):
         return f"http://{host!s}:{port}"
 
     def invoke(self, event: dict[str, Any]) -> dict[str, Any]:
-        with self.lambda_lock:
+        headers = {name.lower(): value for name, value in (event.get("headers") or {}).items()}
+        # The model's answers reach the request log inside the handler call: the truth
+        # travels beside it (API Gateway forwards the header; the handler ignores it).
+        truth = headers.get(TRUE_LABEL_HEADER.lower())
+        with self.lambda_lock, ground_truth(truth):
             response: dict[str, Any] = self.handler_module.handler(event, LocalLambdaContext())
         return response
 
@@ -133,6 +114,7 @@ class LocalApiServer(ThreadingHTTPServer):
         with self.lambda_lock:
             pass
         self.server_close()
+        self.runtime.close()
 
 
 class _RequestHandler(SimpleHTTPRequestHandler):
@@ -272,9 +254,18 @@ def create_server(
     port: int = 8080,
     quiet: bool = False,
     stage: str | None = None,
+    runtime: LocalRuntime | None = None,
+    allow_target_variant: bool = False,
 ) -> LocalApiServer:
-    """Load the model, bind, wire the handler; the caller runs serve_forever."""
-    return LocalApiServer((host, port), LocalRuntime(model_dir), stage=stage, quiet=quiet)
+    """Load the model (or take a runtime of variants), bind, wire the handler; the caller
+    runs serve_forever."""
+    return LocalApiServer(
+        (host, port),
+        runtime or LocalRuntime(model_dir),
+        stage=stage,
+        quiet=quiet,
+        allow_target_variant=allow_target_variant,
+    )
 
 
 @contextlib.contextmanager
@@ -284,9 +275,18 @@ def running_server(
     port: int = 0,
     quiet: bool = True,
     stage: str | None = None,
+    runtime: LocalRuntime | None = None,
+    allow_target_variant: bool = False,
 ) -> Iterator[LocalApiServer]:
     """A server on a free loopback port in a background thread, stopped on exit."""
-    server = create_server(model_dir=model_dir, port=port, quiet=quiet, stage=stage)
+    server = create_server(
+        model_dir=model_dir,
+        port=port,
+        quiet=quiet,
+        stage=stage,
+        runtime=runtime,
+        allow_target_variant=allow_target_variant,
+    )
     thread = threading.Thread(target=server.serve_forever, name="local-api", daemon=True)
     thread.start()
     try:
