@@ -10,9 +10,15 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
+
+if __package__:
+    from cost.batch_run import batch_run_lines
+else:  # `python cost/estimate.py` (make cost): this folder is on the path, the repo is not
+    from batch_run import batch_run_lines
 
 PRICES = json.loads((Path(__file__).with_name("prices_us_east_1.json")).read_text())
 
@@ -28,6 +34,8 @@ class Estimate:
     per_million: list[tuple[str, float]] = field(default_factory=list)
     # What CloudWatch's always-free allowance takes off the idle bill of a fresh account.
     always_free_credit: float = 0.0
+    # One batch scoring run over a million reviews (Batch Transform instance-hours).
+    batch_run: list[tuple[str, float]] = field(default_factory=list)
 
     @property
     def idle_total(self) -> float:
@@ -85,15 +93,19 @@ def _always_free_credit(by_type: Counter) -> float:
 def _endpoint_idle(resources: list[dict]) -> list[Line]:
     found: list[Line] = []
     for config in _of_type(resources, "AWS::SageMaker::EndpointConfig"):
-        for variant in config["Properties"]["ProductionVariants"]:
+        props = config["Properties"]
+        # A shadow variant runs (and bills) its own instances like a production one.
+        shadows = props.get("ShadowProductionVariants", [])
+        for variant in [*props["ProductionVariants"], *shadows]:
             if "ServerlessConfig" in variant:
                 found.append(("SageMaker serverless endpoint (no idle charge)", 0.0))
                 continue
             instance, count = variant["InstanceType"], variant["InitialInstanceCount"]
             hourly = PRICES["sagemaker_instance_hour"]["price"][instance]
+            named = "" if variant["VariantName"] == "AllTraffic" else f" ({variant['VariantName']})"
             found.append(
                 (
-                    f"SageMaker endpoint {count} x {instance}",
+                    f"SageMaker endpoint {count} x {instance}{named}",
                     count * hourly * ASSUME["hours_per_month"],
                 )
             )
@@ -137,6 +149,25 @@ def _predict_lambda_memory_gb(resources: list[dict]) -> float:
     return max(sizes, default=128) / 1024
 
 
+def _comprehend(resources: list[dict]) -> list[Line]:
+    """Amazon Comprehend's sentiment per review, when it is the predict Lambda's backend."""
+    backends = {
+        r["Properties"].get("Environment", {}).get("Variables", {}).get("BACKEND")
+        for r in _of_type(resources, "AWS::Lambda::Function")
+        if r["Properties"].get("Handler") == "handler.handler"
+    }
+    if "comprehend" not in backends:
+        return []
+    # Billed per unit of 100 characters, at least 3 units per text (one review each).
+    units = max(3, math.ceil(ASSUME["comprehend_chars_per_review"] / 100))
+    return [
+        (
+            f"Comprehend sentiment ({units} units of 100 chars a review)",
+            MILLION * units * price("comprehend_sentiment_unit"),
+        )
+    ]
+
+
 def _per_gb(kb_per_request: float, price_name: str, *, times: int = 1) -> float:
     """A million requests of `kb_per_request` each (times `times`), priced per GB."""
     return MILLION * times * kb_per_request / 1024 / 1024 * price(price_name)
@@ -156,6 +187,9 @@ def _request_path(resources: list[dict]) -> list[Line]:
             MILLION * lambda_gb * lambda_ms / 1000 * price("lambda_gb_second"),
         ),
     ]
+    comprehend = _comprehend(resources)
+    if comprehend:
+        return [*found, *comprehend]
     endpoint_gb, endpoint_ms = (
         _serverless_memory_gb(resources),
         ASSUME["endpoint_billed_ms_per_request"],
@@ -217,6 +251,7 @@ def estimate(assembly: Path) -> Estimate:
         ],
         per_million=[*_request_path(resources), *_observability(resources)],
         always_free_credit=_always_free_credit(by_type),
+        batch_run=batch_run_lines(resources, PRICES, ASSUME),
     )
 
 
@@ -234,6 +269,11 @@ def render(result: Estimate) -> str:
     lines.append("  Per million predictions (one review each):")
     lines += [f"    {name:<58} ${cost:>9.2f}" for name, cost in result.per_million]
     lines.append(f"    {'total per million predictions':<58} ${result.per_million_total:>9.2f}")
+    if result.batch_run:
+        lines.append("  Per batch scoring run of a million reviews (Batch Transform):")
+        lines += [f"    {name:<58} ${cost:>9.2f}" for name, cost in result.batch_run]
+        total = sum(cost for _, cost in result.batch_run)
+        lines.append(f"    {'total per batch run of a million reviews':<58} ${total:>9.2f}")
     return "\n".join(lines)
 
 

@@ -19,7 +19,13 @@ from etl_hadoop import write_text
 from etl_readers import read_raw
 from etl_summary import QuarantineThresholdError, summarize
 from etl_transforms import clean_reviews
-from etl_writers import run_concurrently, write_curated, write_processed, write_quarantine
+from etl_writers import (
+    run_concurrently,
+    write_curated,
+    write_processed,
+    write_quarantine,
+    write_scoring,
+)
 from lake_layout import CHANNELS
 
 
@@ -35,7 +41,7 @@ def run(spark: SparkSession, config: JobConfig) -> dict[str, Any]:
     )
     input_format, raw = read_raw(spark, config)
     # Computed once (parse, normalise, two window passes) and read by the summary and all
-    # five writes.
+    # six writes.
     classified = clean_reviews(raw, config).persist(StorageLevel.MEMORY_AND_DISK)
     try:
         summary = summarize(classified, config, input_format)
@@ -51,6 +57,7 @@ def run(spark: SparkSession, config: JobConfig) -> dict[str, Any]:
                 functools.partial(write_curated, classified, config.curated_path, channel)
                 for channel in CHANNELS
             ],
+            functools.partial(write_scoring, classified, config.curated_path),
         )
         # Written last, so a summary with passed=true means every output is complete.
         write_text(spark, config.summary_path, summary_text)

@@ -1,8 +1,9 @@
 """The output layers: which columns each holds, and how it is written.
 
 processed/ (Parquet, by split and sentiment), quarantine/ (Parquet, by reason, with
-the raw input kept) and curated/{train,validation,test}/ (one gzip CSV per channel,
-the training channels). Every write overwrites: a run recomputes from all of raw.
+the raw input kept), curated/{train,validation,test}/ (one gzip CSV per channel, the
+training channels) and curated/scoring/ (the test split as one gzip JSON Lines file, the
+input of batch scoring). Every write overwrites: a run recomputes from all of raw.
 """
 
 from __future__ import annotations
@@ -10,8 +11,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
-from pyspark.sql import DataFrame
+from pyspark.sql import DataFrame, DataFrameWriter
 from pyspark.sql import functions as F  # noqa: N812 (the PySpark convention)
+
+from lake_layout import SCORING_CHANNEL, SCORING_SOURCE_CHANNEL
 
 PROCESSED_COLUMNS = (
     "review_id",
@@ -46,6 +49,8 @@ QUARANTINE_COLUMNS = (
     "reason",
 )
 CURATED_COLUMNS = ("review_id", "review", "sentiment", "label")
+# One JSON object per line, the fields Batch Transform's input contract names.
+SCORING_COLUMNS = ("review_id", "review", "label")
 
 CSV_WRITE_OPTIONS = {
     "header": "true",
@@ -68,6 +73,10 @@ def quarantine_view(classified: DataFrame) -> DataFrame:
 
 def curated_view(classified: DataFrame, channel: str) -> DataFrame:
     return classified.filter(F.col("split") == channel).select(*CURATED_COLUMNS)
+
+
+def scoring_view(classified: DataFrame) -> DataFrame:
+    return curated_view(classified, SCORING_SOURCE_CHANNEL).select(*SCORING_COLUMNS)
 
 
 def write_quarantine(classified: DataFrame, path: str) -> None:
@@ -94,16 +103,27 @@ def write_processed(classified: DataFrame, path: str) -> None:
     )
 
 
-def write_curated(classified: DataFrame, path: str, channel: str) -> None:
-    # One gzip CSV per channel (SageMaker reads a channel as a whole prefix), ordered by
+def _one_file_by_review_id(rows: DataFrame) -> DataFrameWriter:
+    # One file per folder (SageMaker reads a channel as a whole prefix), ordered by
     # review_id: a hash, so labels arrive interleaved rather than sorted.
+    return rows.coalesce(1).sortWithinPartitions("review_id").write.mode("overwrite")
+
+
+def write_curated(classified: DataFrame, path: str, channel: str) -> None:
     (
-        curated_view(classified, channel)
-        .coalesce(1)
-        .sortWithinPartitions("review_id")
-        .write.mode("overwrite")
+        _one_file_by_review_id(curated_view(classified, channel))
         .options(**CSV_WRITE_OPTIONS)
         .csv(f"{path.rstrip('/')}/{channel}")
+    )
+
+
+def write_scoring(classified: DataFrame, path: str) -> None:
+    """The test split as gzip JSON Lines, which Batch Transform splits by line
+    (SplitType=Line, CompressionType=Gzip); its rows are the test channel's."""
+    (
+        _one_file_by_review_id(scoring_view(classified))
+        .option("compression", "gzip")
+        .json(f"{path.rstrip('/')}/{SCORING_CHANNEL}")
     )
 
 

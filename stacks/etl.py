@@ -6,12 +6,18 @@ from aws_cdk import Stack
 from aws_cdk import aws_glue as glue
 from constructs import Construct
 
-from lake_layout import CURATED_TABLE, PROCESSED_TABLE, QUARANTINE_TABLE, SUMMARY_PREFIX
+from lake_layout import (
+    CURATED_TABLE,
+    PROCESSED_TABLE,
+    QUARANTINE_TABLE,
+    SCORING_CHANNEL,
+    SUMMARY_PREFIX,
+)
 from stacks import nag
 from stacks.config import EtlConfig
 from stacks.constructs.etl.cleaning_job import CleaningJob
 from stacks.constructs.etl.lake_crawler import LakeCrawler
-from stacks.constructs.etl.lake_queries import LakeQueries
+from stacks.constructs.etl.lake_queries import LakeQueries, named_queries
 from stacks.constructs.etl.processed_quality import ProcessedQuality
 from stacks.constructs.shared.retention import Retention
 from stacks.constructs.shared.secure_log_group import secure_log_group
@@ -87,15 +93,7 @@ class EtlStack(Stack):
             log_group_prefix=log_prefix,
         )
         if config.trigger == "schedule":
-            glue.CfnTrigger(
-                self,
-                "ScheduledRun",
-                type="SCHEDULED",
-                schedule=config.schedule,
-                start_on_creation=True,
-                description="Runs the cleaning job on the stage's schedule",
-                actions=[glue.CfnTrigger.ActionProperty(job_name=job.job.job_name)],
-            )
+            _scheduled_run(self, config, job.job)
         crawler = LakeCrawler(
             self,
             "Crawler",
@@ -107,6 +105,8 @@ class EtlStack(Stack):
                 buckets.curated: CURATED_TABLE,
                 buckets.quarantine: QUARANTINE_TABLE,
             },
+            # The JSON Lines scoring channel is batch input, not part of the CSV table.
+            skipped_subfolders={CURATED_TABLE: (SCORING_CHANNEL,)},
         )
         quality = ProcessedQuality(
             self,
@@ -116,9 +116,28 @@ class EtlStack(Stack):
             processed=buckets.processed,
             key=key,
         )
-        LakeQueries(self, "Queries", database=lake.database, workgroup=lake.workgroup)
+        LakeQueries(
+            self,
+            "Queries",
+            database=lake.database,
+            workgroup=lake.workgroup,
+            queries=named_queries(),
+        )
         for role in (job.role, crawler.role, quality.role):
             nag.acknowledge_policy_wildcards(role, _GLUE_ROLE_WILDCARDS)
         self.outputs = Etl(
             job=job.job, crawler=crawler.crawler, ruleset=quality.ruleset, quality_role=quality.role
         )
+
+
+def _scheduled_run(stack: Stack, config: EtlConfig, job: glue.IJob) -> glue.CfnTrigger:
+    """A Glue trigger in the stack's scope (it keeps its logical id)."""
+    return glue.CfnTrigger(
+        stack,
+        "ScheduledRun",
+        type="SCHEDULED",
+        schedule=config.schedule,
+        start_on_creation=True,
+        description="Runs the cleaning job on the stage's schedule",
+        actions=[glue.CfnTrigger.ActionProperty(job_name=job.job_name)],
+    )

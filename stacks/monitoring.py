@@ -11,11 +11,14 @@ from __future__ import annotations
 
 from aws_cdk import Duration, Stack
 from aws_cdk import aws_cloudwatch as cloudwatch
+from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
 from stacks.config import MonitoringConfig, ServingConfig
 from stacks.constructs.monitoring.alarm_conventions import AlarmStyle, alarm_facade
+from stacks.constructs.monitoring.batch_watch import watch_batch
+from stacks.constructs.monitoring.drift_watch import drift_rows
 from stacks.constructs.monitoring.operations import (
     monthly_budget,
     operations_dashboard,
@@ -23,6 +26,7 @@ from stacks.constructs.monitoring.operations import (
 )
 from stacks.constructs.monitoring.pipeline_watch import watch_etl, watch_training
 from stacks.constructs.monitoring.serving_watch import watch_serving
+from stacks.constructs.shared.retention import Retention
 from stacks.outputs import Etl, Ml, Serving
 
 
@@ -44,6 +48,9 @@ class MonitoringStack(Stack):
         ml: Ml,
         serving: Serving,
         stage: str,
+        # The drift job's log group: the lake key and the stage's retention.
+        key: kms.IKey,
+        retention: Retention,
         **kwargs,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
@@ -59,6 +66,7 @@ class MonitoringStack(Stack):
             style=style,
             thresholds=thresholds,
             reserved_concurrency=serving_config.lambda_reserved_concurrency,
+            backend=serving_config.backend,
             serving=serving,
             topic=topic,
         )
@@ -71,6 +79,16 @@ class MonitoringStack(Stack):
                 failed_executions=thresholds.pipeline_failed_executions,
             ),
             serving_watch.row,
+            watch_batch(facade, style=style, state_machine=ml.batch_scoring),
+            *drift_rows(
+                self,
+                facade,
+                style=style,
+                config=config.drift,
+                source=serving.drift_source,
+                key=key,
+                retention=retention,
+            ),
         )
         self.alarms = tuple(a for row in rows for a in row.alarms)
         self.prediction_path = prediction_path_alarm(

@@ -94,18 +94,23 @@ def build_platform(app: cdk.App, config: StageConfig, *, bootstrap_model: Path |
         config.stack_id("ml"),
         config=config.training,
         etl_config=config.etl,
+        batch_config=config.batch,
         lake=lake,
         etl=etl.outputs,
         topic=topic,
         retention=retention,
         serving_instance_types=(config.serving.instance_type,),
-        description=about("SageMaker training pipeline and model registry"),
+        uncertainty_threshold=config.serving.uncertainty_threshold,
+        job_tags=config.tags,
+        description=about("SageMaker training pipeline, model registry, batch scoring"),
     )
     serving = ServingStack(
         app,
         config.stack_id("serving"),
         config=config.serving,
         lake=lake,
+        # The traffic shift reports to it (stages with named variants).
+        topic=topic,
         sklearn_framework_version=config.training.sklearn_framework_version,
         bootstrap_model=bootstrap_model,
         alarm_thresholds=endpoint_alarm_thresholds(config),
@@ -125,7 +130,9 @@ def build_platform(app: cdk.App, config: StageConfig, *, bootstrap_model: Path |
         etl=etl.outputs,
         ml=ml.outputs,
         serving=serving.outputs,
-        description=about("alarms, composite health alarm, dashboard, budget"),
+        key=lake.key,
+        retention=retention,
+        description=about("alarms, composite health alarm, dashboard, budget, drift job"),
     )
     cicd = (
         CicdStack(

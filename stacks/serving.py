@@ -1,41 +1,31 @@
-"""Serving: the SageMaker endpoint, the predict Lambda, the REST API and the web page."""
+"""Serving: the model's endpoint (or Comprehend), the predict Lambda, the REST API, the web
+page and, with named variants, the A/B report and the gated traffic shift."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 from aws_cdk import CfnOutput, Stack
-from aws_cdk import aws_iam as iam
+from aws_cdk import aws_sns as sns
 from constructs import Construct
 
-from lake_layout import DATA_CAPTURE_PREFIX, TRAINING_OUTPUT_PREFIX
-from stacks import nag
+from lake_layout import PREDICTIONS_TABLE
 from stacks.config import ServingConfig
+from stacks.constructs.serving.ab_report import AbReport
 from stacks.constructs.serving.endpoint_alarms import EndpointAlarmThresholds
-from stacks.constructs.serving.model_role import ENDPOINT_LOG_GROUP, model_role
+from stacks.constructs.serving.model_endpoint import DeployedModel, deploy_model
 from stacks.constructs.serving.predict_function import PredictFunction
 from stacks.constructs.serving.prediction_api import PredictionApi
-from stacks.constructs.serving.sentiment_endpoint import SentimentEndpoint
-from stacks.constructs.serving.served_model import served_model
+from stacks.constructs.serving.serving_acknowledgments import (
+    acknowledge_ab_report,
+    acknowledge_serving,
+    acknowledge_traffic_shift,
+)
+from stacks.constructs.serving.traffic_shift import TrafficShift
 from stacks.constructs.serving.web_site import WebSite
 from stacks.constructs.shared.retention import Retention
 from stacks.constructs.shared.secure_log_group import secure_log_group
-from stacks.constructs.shared.sklearn_image import SklearnImage
 from stacks.outputs import DataLake, Serving
-
-_MODEL_ROLE_WILDCARDS = {
-    **nag.CDK_GRANT_ACTIONS,
-    **nag.under_prefixes(
-        (TRAINING_OUTPUT_PREFIX, DATA_CAPTURE_PREFIX),
-        "Model artifacts are read and captured requests written under job- and "
-        "date-named keys; limited to one prefix each.",
-    ),
-    **nag.asset_bucket("CDK's asset bucket: the endpoint loads the bootstrap model from it."),
-    rf":log-group:{ENDPOINT_LOG_GROUP}\*$": (
-        "SageMaker names endpoint log streams per instance under this prefix."
-    ),
-    **nag.ECR_AUTHORIZATION_TOKEN,
-}
 
 
 class ServingStack(Stack):
@@ -48,6 +38,7 @@ class ServingStack(Stack):
         *,
         config: ServingConfig,
         lake: DataLake,
+        topic: sns.ITopic,
         sklearn_framework_version: str,
         bootstrap_model: Path | None,
         alarm_thresholds: EndpointAlarmThresholds,
@@ -55,7 +46,7 @@ class ServingStack(Stack):
         **kwargs,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
-        endpoint, model_version = _sentiment_endpoint(
+        model = deploy_model(
             self,
             config=config,
             lake=lake,
@@ -63,6 +54,7 @@ class ServingStack(Stack):
             bootstrap_model=bootstrap_model,
             alarm_thresholds=alarm_thresholds,
         )
+        endpoint = model.endpoint
         web = WebSite(self, "Web", access_logs_bucket=lake.buckets.access_logs, retention=retention)
         predict = PredictFunction(
             self,
@@ -70,7 +62,8 @@ class ServingStack(Stack):
             config=config,
             endpoint_name=endpoint.endpoint.attr_endpoint_name if endpoint else None,
             endpoint_arn=endpoint.endpoint_arn if endpoint else None,
-            model_version=model_version,
+            variants=model.variants,
+            model_version=model.version,
             allowed_origin=web.origin,
             # Built here, not in PredictFunction, so the log group keeps its logical id.
             log_group=secure_log_group(self, "PredictLogs", key=lake.key, retention=retention),
@@ -90,10 +83,72 @@ class ServingStack(Stack):
             key=lake.key,
             retention=retention,
         )
+        report = self._ab_report(model, lake, retention)
+        shift = self._traffic_shift(config, model, topic, report, lake, retention)
+        self._publish(model, api, web)
+        acknowledge_serving(self, config, predict.role, api, web)
+        self.outputs = Serving(
+            endpoint_alarms=endpoint.alarms[0] if endpoint and not model.named_variants else None,
+            function=predict.function,
+            api=api.api,
+            variant_alarms=endpoint.alarms if endpoint and model.named_variants else (),
+            traffic_shift=shift.state_machine if shift else None,
+            ab_report=report.function if report else None,
+            drift_source=model.drift_source,
+        )
+
+    def _traffic_shift(
+        self,
+        config: ServingConfig,
+        model: DeployedModel,
+        topic: sns.ITopic,
+        report: AbReport | None,
+        lake: DataLake,
+        retention: Retention,
+    ) -> TrafficShift | None:
+        """The gated shift, for an endpoint with more than one production variant."""
+        if model.endpoint is None or len(model.variants) < 2:
+            return None
+        shift = TrafficShift(
+            self,
+            "TrafficShift",
+            config=config.traffic_shift,
+            endpoint=model.endpoint,
+            topic=topic,
+            report=report.function if report else None,
+            key=lake.key,
+            retention=retention,
+        )
+        acknowledge_traffic_shift(shift.state_machine.role)
+        CfnOutput(self, "TrafficShiftArn", value=shift.state_machine.state_machine_arn)
+        return shift
+
+    def _ab_report(
+        self, model: DeployedModel, lake: DataLake, retention: Retention
+    ) -> AbReport | None:
+        """The A/B report, for an endpoint with named variants."""
+        endpoint = model.endpoint
+        if endpoint is None or not model.named_variants:
+            return None
+        report = AbReport(
+            self,
+            "AbReport",
+            endpoint_name=endpoint.endpoint.attr_endpoint_name,
+            variants=model.variants,
+            shadow=next((v.name for v in endpoint.variants if v.shadow), None),
+            predictions=lake.buckets.predictions,
+            predictions_prefix=PREDICTIONS_TABLE,
+            log_group=secure_log_group(self, "AbReportLogs", key=lake.key, retention=retention),
+        )
+        acknowledge_ab_report(report.role, predictions_prefix=PREDICTIONS_TABLE)
+        CfnOutput(self, "AbReportFunction", value=report.function.function_name)
+        return report
+
+    def _publish(self, model: DeployedModel, api: PredictionApi, web: WebSite) -> None:
         CfnOutput(self, "ApiUrl", value=api.url)
         CfnOutput(self, "WebUrl", value=web.origin)
-        if endpoint is not None:
-            CfnOutput(self, "EndpointName", value=endpoint.endpoint.attr_endpoint_name)
+        if model.endpoint is not None:
+            CfnOutput(self, "EndpointName", value=model.endpoint.endpoint.attr_endpoint_name)
         if api.api_key is not None:
             CfnOutput(
                 self,
@@ -101,120 +156,3 @@ class ServingStack(Stack):
                 value=api.api_key.key_id,
                 description="aws apigateway get-api-key --include-value --api-key <id>",
             )
-        _acknowledge(self, config, predict.role, api, web)
-        self.outputs = Serving(
-            endpoint_alarms=endpoint.alarms if endpoint else None,
-            function=predict.function,
-            api=api.api,
-        )
-
-
-# Until a package is approved (and without a bootstrap model) a stage serves no model:
-# the API, page and Lambda deploy, and /health and /predict answer 503.
-NO_MODEL = "none"
-
-
-def _sentiment_endpoint(
-    stack: Stack,
-    *,
-    config: ServingConfig,
-    lake: DataLake,
-    sklearn_framework_version: str,
-    bootstrap_model: Path | None,
-    alarm_thresholds: EndpointAlarmThresholds,
-) -> tuple[SentimentEndpoint | None, str]:
-    """The endpoint and the version it serves, or (None, "none") without a model."""
-    if not config.model_package_arn and bootstrap_model is None:
-        return None, NO_MODEL
-    # The same image family the training job used, resolved in this stack's region.
-    image = SklearnImage(stack, "SklearnImage", version=sklearn_framework_version)
-    role = model_role(stack, "ModelRole", lake=lake, image=image)
-    model = served_model(
-        stack, config=config, image=image, role=role, bootstrap_model=bootstrap_model
-    )
-    assert model is not None  # a package or a bootstrap artifact was given
-    endpoint = SentimentEndpoint(
-        stack,
-        "Sentiment",
-        config=config,
-        model_role=role,
-        container=model.container,
-        key=lake.key,
-        capture_bucket=lake.buckets.models,
-        alarm_thresholds=alarm_thresholds,
-    )
-    nag.acknowledge_policy_wildcards(role, _MODEL_ROLE_WILDCARDS)
-    return endpoint, model.version
-
-
-def _acknowledge(
-    stack: Stack,
-    config: ServingConfig,
-    function_role: iam.Role,
-    api: PredictionApi,
-    web: WebSite,
-) -> None:
-    nag.acknowledge_policy_wildcards(
-        function_role,
-        {
-            r"^Resource::\*$": "X-Ray's PutTraceSegments and PutTelemetryRecords support "
-            "no resource-level permissions.",
-        },
-    )
-    if config.auth == "api_key":
-        for method in (api.predict_method, api.health_method):
-            nag.acknowledge(
-                method,
-                "AwsSolutions-APIG4",
-                "no authorizer, on purpose: serving.auth=api_key makes this a public demo "
-                "API. Its API key is not authentication (the public page hands it out); it "
-                "only selects the usage plan that throttles and caps requests per day. A "
-                "stage whose callers are private sets serving.auth=iam (SigV4).",
-            )
-            nag.acknowledge(
-                method,
-                "AwsSolutions-COG4",
-                "no Cognito authorizer: serving.auth=api_key serves anonymous callers of a "
-                "public demo, and a stage with private callers uses IAM (serving.auth=iam).",
-            )
-    if not config.waf_enabled:
-        nag.acknowledge(
-            api.api.deployment_stage,
-            "AwsSolutions-APIG3",
-            "no WAF in this stage (serving.waf_enabled=false) to keep idle cost near zero; "
-            "stage throttling and the usage plan's daily quota bound abuse. Prod enables it.",
-        )
-    _acknowledge_web_page(web)
-    nag.acknowledge_cdk_helpers(
-        stack,
-        id_prefix="Custom::CDKBucketDeployment",
-        reason="CDK's BucketDeployment handler: the CDK pins its Python runtime; its role "
-        "is the web page's PublishRole, granted per object and per distribution.",
-        rules={"AwsSolutions-L1": None},
-    )
-    nag.acknowledge_policy_wildcards(
-        web.publish_role,
-        {
-            **nag.BUCKET_GRANT_ACTIONS,
-            r"^Resource::<WebContent\w+\.Arn>/\*$": (
-                "prune=true replaces and deletes any object of the page's own bucket, "
-                "whose keys are the page's files."
-            ),
-        },
-    )
-
-
-def _acknowledge_web_page(web: WebSite) -> None:
-    for rule, reason in (
-        ("AwsSolutions-CFR1", "A public demo page for a public API: no geo restriction is wanted."),
-        (
-            "AwsSolutions-CFR2",
-            "Static page only; the API it calls has its own WAF option and throttling.",
-        ),
-        (
-            "AwsSolutions-CFR4",
-            "The default CloudFront certificate cannot pin TLS 1.2; attach a custom domain "
-            "and certificate to enforce it.",
-        ),
-    ):
-        nag.acknowledge(web.distribution, rule, reason)

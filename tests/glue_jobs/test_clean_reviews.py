@@ -17,7 +17,7 @@ import pytest
 from glue_job_helpers import SAMPLE, read_curated
 
 from clean_reviews import local_main
-from lake_layout import CHANNELS
+from lake_layout import CHANNELS, SCORING_CHANNEL
 
 pytestmark = pytest.mark.spark
 
@@ -37,10 +37,8 @@ def snapshot(output: Path) -> dict:
     return {
         "summary": (output / "summary.json").read_text(),
         "curated": {
-            channel: gzip.decompress(
-                next((output / "curated" / channel).glob("*.csv.gz")).read_bytes()
-            )
-            for channel in CHANNELS
+            channel: gzip.decompress(next((output / "curated" / channel).glob("*.gz")).read_bytes())
+            for channel in (*CHANNELS, SCORING_CHANNEL)
         },
         "processed": processed.astype(str).sort_values("review_id").to_csv(index=False),
         "quarantine": quarantine.astype(str)
@@ -147,8 +145,23 @@ def test_rerun_on_the_same_input_writes_the_same_data(csv_run):
     assert code == 0
     assert snapshot(output) == before
     # overwrite, not append: still one data file per channel and no marker files
-    for channel in CHANNELS:
+    for channel in (*CHANNELS, SCORING_CHANNEL):
         assert [p.suffix for p in (output / "curated" / channel).iterdir()] == [".gz"]
+
+
+def test_scoring_channel_is_the_test_channel_as_json_lines(csv_run):
+    output, summary = csv_run
+    (part,) = (output / "curated" / SCORING_CHANNEL).glob("*.json.gz")
+    text = gzip.decompress(part.read_bytes()).decode("utf-8")
+    lines = [json.loads(line) for line in text.splitlines()]
+    _, test_rows = read_curated(output / "curated" / "test")
+    # the same reviews in the same order, one object per line, exactly these keys
+    assert len(lines) == summary["channels"]["test"]["rows"] == len(test_rows)
+    assert [list(line) for line in lines] == [["review_id", "review", "label"]] * len(lines)
+    assert lines == [
+        {"review_id": r["review_id"], "review": r["review"], "label": int(r["label"])}
+        for r in test_rows
+    ]
 
 
 def _tokens(text: str) -> list[str]:

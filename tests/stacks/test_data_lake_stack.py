@@ -5,7 +5,15 @@ from __future__ import annotations
 import pytest
 from aws_cdk.assertions import Match
 
-LAYERS_WITH_KMS = ("Raw", "Processed", "Curated", "Quarantine", "Models", "AthenaResults")
+LAYERS_WITH_KMS = (
+    "Raw",
+    "Processed",
+    "Curated",
+    "Quarantine",
+    "Models",
+    "AthenaResults",
+    "Predictions",
+)
 
 
 def _buckets(template) -> dict[str, dict]:
@@ -48,7 +56,7 @@ def test_access_log_bucket_uses_s3_managed_keys_and_every_other_bucket_logs_to_i
 def test_every_bucket_is_versioned_private_and_owner_enforced(synthesised):
     for stage in synthesised.values():
         buckets = _buckets(stage.template("data-lake"))
-        assert len(buckets) == 7
+        assert len(buckets) == 8
         for props in (b["Properties"] for b in buckets.values()):
             assert props["VersioningConfiguration"] == {"Status": "Enabled"}
             assert props["PublicAccessBlockConfiguration"] == {
@@ -65,7 +73,7 @@ def test_every_bucket_is_versioned_private_and_owner_enforced(synthesised):
 def test_every_bucket_policy_denies_plain_http_and_old_tls(dev):
     template = dev.template("data-lake")
     policies = template.find_resources("AWS::S3::BucketPolicy")
-    assert len(policies) == 7
+    assert len(policies) == 8
     for policy in policies.values():
         statements = policy["Properties"]["PolicyDocument"]["Statement"]
         denies = [s for s in statements if s["Effect"] == "Deny"]
@@ -101,6 +109,18 @@ def test_lifecycle_rules_follow_stage_config(synthesised):
             "LifecycleConfiguration"
         ]["Rules"][0]
         assert quarantine_rule["ExpirationInDays"] == lifecycle.quarantine.expire_days
+        # Predictions are rebuilt from a model and its input: the models layer's rule.
+        rules = {
+            layer: buckets[_bucket_id(stack, layer)]["Properties"]["LifecycleConfiguration"]
+            for layer in ("Models", "Predictions")
+        }
+        assert rules["Predictions"] == rules["Models"]
+        assert rules["Models"]["Rules"][0]["Transitions"] == [
+            {
+                "StorageClass": "STANDARD_IA",
+                "TransitionInDays": lifecycle.models.infrequent_access_days,
+            }
+        ]
 
 
 def test_prod_quarantine_is_kept_longer_than_dev(dev, prod):

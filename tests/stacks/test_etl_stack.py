@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from lake_layout import CURATED_TABLE, PROCESSED_TABLE, QUARANTINE_TABLE
+from lake_layout import CURATED_TABLE, PROCESSED_TABLE, QUARANTINE_TABLE, SCORING_CHANNEL
 
 
 def _only(template, resource_type: str) -> dict:
@@ -110,13 +110,18 @@ def test_crawler_role_only_reads_and_only_catalogs_the_lake_database(dev):
 
 def test_crawler_targets_the_three_layer_folders(dev):
     crawler = _only(dev.template("etl"), "AWS::Glue::Crawler")["Properties"]
-    paths = [_text(t["Path"]) for t in crawler["Targets"]["S3Targets"]]
+    targets = crawler["Targets"]["S3Targets"]
+    paths = [_text(t["Path"]) for t in targets]
     assert [p.split('"')[-2] for p in paths] == [
         f"/{PROCESSED_TABLE}/",
         f"/{CURATED_TABLE}/",
         f"/{QUARANTINE_TABLE}/",
     ]
     assert "Catalog" in _text(crawler["DatabaseName"])
+    # The JSON Lines scoring channel would split the CSV curated table in several.
+    exclusions = {p.split('"')[-2]: t["Exclusions"] for p, t in zip(paths, targets, strict=True)}
+    assert exclusions[f"/{CURATED_TABLE}/"] == ["**/_SUCCESS", "**/*.crc", f"{SCORING_CHANNEL}/**"]
+    assert exclusions[f"/{PROCESSED_TABLE}/"] == ["**/_SUCCESS", "**/*.crc"]
 
 
 def test_data_quality_ruleset_guards_the_processed_table(dev):

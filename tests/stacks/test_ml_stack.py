@@ -6,7 +6,7 @@ import json
 import re
 
 import pytest
-from synth_support import state_machine_definition
+from machine_definitions import TRAINING_PIPELINE, follow, machine_definition
 
 from stacks.constructs.ml.training_job import TUNING_RANGES
 from training_metrics import GATE_METRIC
@@ -15,29 +15,20 @@ from training_metrics import GATE_METRIC
 @pytest.fixture(scope="module")
 def definitions(synthesised):
     return {
-        name: state_machine_definition(stage.template("ml")) for name, stage in synthesised.items()
+        name: machine_definition(stage, "ml", TRAINING_PIPELINE)
+        for name, stage in synthesised.items()
     }
-
-
-def _follow(states: dict, start: str) -> list[str]:
-    """The happy path: Next links, Choice rules' first branch, until an end."""
-    path, name = [], start
-    while name and name not in path:
-        path.append(name)
-        state = states[name]
-        name = state["Choices"][0]["Next"] if state["Type"] == "Choice" else state.get("Next")
-    return path
 
 
 def test_happy_path_runs_etl_then_catalog_quality_training_gate_registry(definitions):
     states = definitions["dev"]["States"]
-    path = _follow(states, definitions["dev"]["StartAt"])
+    path = follow(states, definitions["dev"]["StartAt"])
     assert path[:3] == ["RunEtl", "RefreshCatalog", "WaitForCatalog"]
     # the catalog choice loops back to the wait until the crawler is READY
     ready = states["CatalogReady"]
     assert ready["Default"] == "WaitForCatalog"
     assert ready["Choices"][0]["Next"] == "StartQualityCheck"
-    after_catalog = _follow(states, "StartQualityCheck")
+    after_catalog = follow(states, "StartQualityCheck")
     assert after_catalog == [
         "StartQualityCheck",
         "NameTrainingJob",
@@ -178,14 +169,17 @@ def test_pipeline_role_passes_only_the_sagemaker_role_to_sagemaker(dev):
     assert json.dumps(training[0]["Resource"]).endswith(':training-job/sentiment-*"]]}')
 
 
-def test_state_machine_logs_everything_and_traces(dev):
-    dev.template("ml").has_resource_properties(
-        "AWS::StepFunctions::StateMachine",
-        {
-            "TracingConfiguration": {"Enabled": True},
-            "LoggingConfiguration": {"Level": "ALL", "IncludeExecutionData": True},
-        },
-    )
+def test_state_machines_log_everything_and_trace(dev):
+    # The training pipeline and batch scoring alike.
+    machines = dev.template("ml").find_resources("AWS::StepFunctions::StateMachine")
+    assert len(machines) == 2
+    for machine in machines.values():
+        props = machine["Properties"]
+        assert props["TracingConfiguration"] == {"Enabled": True}
+        logging = props["LoggingConfiguration"]
+        assert (logging["Level"], logging["IncludeExecutionData"]) == ("ALL", True)
+        (destination,) = logging["Destinations"]
+        assert "ExecutionLogs" in json.dumps(destination)
 
 
 def test_dev_starts_on_raw_uploads_and_prod_on_a_schedule(dev, prod):
@@ -200,17 +194,10 @@ def test_dev_starts_on_raw_uploads_and_prod_on_a_schedule(dev, prod):
     assert all(r["Properties"].get("EventPattern") is None for r in prod_rules.values())
 
 
-def test_tuning_switch_replaces_training_with_a_bayesian_search(tmp_path_factory, dev):
-    import copy
-
-    from synth_support import synthesise
-
-    import app as cdk_app
-
-    stages = copy.deepcopy(cdk_app.cdk_json_context()["stages"])
-    stages["dev"].setdefault("training", {})["tuning_enabled"] = True
-    tuned = synthesise("dev", tmp_path_factory.mktemp("cdk-tuning"), stages=stages)
-    states = state_machine_definition(tuned.template("ml"))["States"]
+def test_tuning_switch_replaces_training_with_a_bayesian_search(dev_switched_on, dev):
+    tuned = dev_switched_on
+    assert tuned.config.training.tuning_enabled
+    states = machine_definition(tuned, "ml", TRAINING_PIPELINE)["States"]
     assert "TrainModel" not in states
     tune = states["TuneModel"]
     assert tune["Resource"].endswith(":states:::sagemaker:createHyperParameterTuningJob.sync")

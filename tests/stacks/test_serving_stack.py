@@ -104,6 +104,8 @@ def test_bootstrap_model_serves_inference_py_from_the_sklearn_image(dev):
     container = model["PrimaryContainer"]
     assert container["Environment"]["SAGEMAKER_PROGRAM"] == "inference.py"
     assert container["Environment"]["SAGEMAKER_SUBMIT_DIRECTORY"] == "/opt/ml/model/code"
+    # Without serving.uncertainty_threshold the model's own threshold applies.
+    assert "UNCERTAINTY_THRESHOLD" not in container["Environment"]
     assert "Fn::FindInMap" in json.dumps(container["Image"])
     assert "cdk-hnb659fds-assets" in json.dumps(container["ModelDataUrl"])
 
@@ -131,6 +133,10 @@ def test_lambda_runs_python_3_14_traced_with_stage_concurrency(dev, prod):
         assert "Sentiment" in json.dumps(variables["ENDPOINT_NAME"])
         assert "Fn::GetAtt" in json.dumps(variables["ENDPOINT_NAME"])
         assert variables["MODEL_VERSION"].startswith("bootstrap-")
+        # The single variant; callers may not pin it unless the stage allows pinning.
+        assert variables["BACKEND"] == "sagemaker"
+        assert variables["VARIANTS"] == VARIANT
+        assert variables["ALLOW_TARGET_VARIANT"] == "false"
         reserved = function.get("ReservedConcurrentExecutions")
         assert reserved == stage.config.serving.lambda_reserved_concurrency
 

@@ -18,6 +18,7 @@ STATEFUL_TYPES = {
     "AWS::SageMaker::ModelPackageGroup",
     "AWS::Athena::WorkGroup",
     "AWS::Logs::LogGroup",
+    "AWS::SageMaker::MlflowApp",
 }
 
 

@@ -20,7 +20,7 @@ from lake_layout import (
 from stacks.config import EtlConfig
 from stacks.constructs.etl.glue_grants import grant_glue_logs
 from stacks.constructs.shared.asset_grants import grant_read_asset
-from stacks.outputs import DataLake
+from stacks.outputs import DataLake, LakeBuckets
 from stacks.source_paths import COMMON, GLUE_JOBS
 
 ENTRY_SCRIPT = GLUE_JOBS / "clean_reviews.py"
@@ -104,27 +104,24 @@ class CleaningJob(Construct):
                 # overwrites its outputs (idempotent): bookmarks would narrow the input.
                 "--job-bookmark-option": "job-bookmark-disable",
                 "--custom-logGroup-prefix": log_group_prefix,
-                **glue_arguments(
-                    {
-                        "raw_path": buckets.raw.s3_url_for_object(),
-                        "processed_path": buckets.processed.s3_url_for_object(
-                            f"{PROCESSED_TABLE}/"
-                        ),
-                        "curated_path": buckets.curated.s3_url_for_object(f"{CURATED_TABLE}/"),
-                        "quarantine_path": buckets.quarantine.s3_url_for_object(
-                            f"{QUARANTINE_TABLE}/"
-                        ),
-                        "summary_path": buckets.processed.s3_url_for_object(
-                            f"{SUMMARY_PREFIX}/{SUMMARY_FILE}"
-                        ),
-                        "input_format": "auto",
-                        "split_from_filename": config.split_from_filename,
-                        "min_chars": config.min_chars,
-                        "max_chars": config.max_chars,
-                        "validation_percent": config.validation_percent,
-                        "test_percent": config.test_percent,
-                        "max_quarantine_share": config.max_quarantine_share,
-                    }
-                ),
+                **glue_arguments(_job_options(config, buckets)),
             },
         )
+
+
+def _job_options(config: EtlConfig, buckets: LakeBuckets) -> dict[str, object]:
+    """The job's own options (etl_options): where each layer goes, and the thresholds."""
+    return {
+        "raw_path": buckets.raw.s3_url_for_object(),
+        "processed_path": buckets.processed.s3_url_for_object(f"{PROCESSED_TABLE}/"),
+        "curated_path": buckets.curated.s3_url_for_object(f"{CURATED_TABLE}/"),
+        "quarantine_path": buckets.quarantine.s3_url_for_object(f"{QUARANTINE_TABLE}/"),
+        "summary_path": buckets.processed.s3_url_for_object(f"{SUMMARY_PREFIX}/{SUMMARY_FILE}"),
+        "input_format": "auto",
+        "split_from_filename": config.split_from_filename,
+        "min_chars": config.min_chars,
+        "max_chars": config.max_chars,
+        "validation_percent": config.validation_percent,
+        "test_percent": config.test_percent,
+        "max_quarantine_share": config.max_quarantine_share,
+    }

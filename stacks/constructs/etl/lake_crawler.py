@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+
 from aws_cdk import aws_glue as glue
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
@@ -28,7 +30,11 @@ CRAWLER_CATALOG_ACTIONS = [
 
 
 class LakeCrawler(Construct):
-    """A read-only role and one crawler over `targets` (bucket -> folder = table name)."""
+    """A read-only role and one crawler over `targets` (bucket -> folder = table name).
+
+    `skipped_subfolders` (folder -> subfolders) keeps files of another format out of a
+    table: a JSON Lines folder beside CSV channels would split it into several tables.
+    """
 
     def __init__(
         self,
@@ -39,6 +45,7 @@ class LakeCrawler(Construct):
         key: kms.IKey,
         security: glue.ISecurityConfiguration,
         targets: dict[s3.IBucket, str],
+        skipped_subfolders: Mapping[str, Sequence[str]] | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         self.role = iam.Role(
@@ -63,7 +70,11 @@ class LakeCrawler(Construct):
                 s3_targets=[
                     glue.CfnCrawler.S3TargetProperty(
                         path=bucket.s3_url_for_object(f"{folder}/"),
-                        exclusions=["**/_SUCCESS", "**/*.crc"],
+                        exclusions=[
+                            "**/_SUCCESS",
+                            "**/*.crc",
+                            *(f"{sub}/**" for sub in (skipped_subfolders or {}).get(folder, ())),
+                        ],
                     )
                     for bucket, folder in targets.items()
                 ]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from aws_cdk import aws_athena as athena
 from aws_cdk import aws_glue as glue
 from constructs import Construct
@@ -33,6 +35,8 @@ def named_queries() -> dict[str, tuple[str, str]]:
 
 
 class LakeQueries(Construct):
+    """Saved queries (name -> (description, SQL)) in the lake database and workgroup."""
+
     def __init__(
         self,
         scope: Construct,
@@ -40,9 +44,10 @@ class LakeQueries(Construct):
         *,
         database: glue.IDatabase,
         workgroup: athena.CfnWorkGroup,
+        queries: Mapping[str, tuple[str, str]],
     ) -> None:
         super().__init__(scope, construct_id)
-        for name, (description, sql) in named_queries().items():
+        for name, (description, sql) in queries.items():
             athena.CfnNamedQuery(
                 self,
                 name,

@@ -11,6 +11,9 @@ from constructs import Construct
 
 from stacks.constructs.shared.retention import Retention
 
+# The folder of the results bucket the workgroup writes every query's result to.
+QUERY_RESULTS_PREFIX = "results"
+
 
 def lake_database(scope: Construct, construct_id: str, *, retention: Retention) -> glue.Database:
     """The catalog database, in the caller's scope so it keeps its logical id."""
@@ -51,7 +54,7 @@ def analyst_workgroup(
                 selected_engine_version="Athena engine version 3"
             ),
             result_configuration=athena.CfnWorkGroup.ResultConfigurationProperty(
-                output_location=results.s3_url_for_object("results/"),
+                output_location=results.s3_url_for_object(f"{QUERY_RESULTS_PREFIX}/"),
                 encryption_configuration=athena.CfnWorkGroup.EncryptionConfigurationProperty(
                     encryption_option="SSE_KMS", kms_key=key.key_arn
                 ),

@@ -1,4 +1,4 @@
-"""The lake's seven buckets, one SecureBucket each, with the lifecycle of their layer."""
+"""The lake's eight buckets, one SecureBucket each, with the lifecycle of their layer."""
 
 from __future__ import annotations
 
@@ -55,4 +55,7 @@ def lake_buckets(
         # Training output, checkpoints, source bundles and endpoint data capture.
         models=layer("Models", lifecycle.models),
         athena_results=layer("AthenaResults", lifecycle.athena_results),
+        # Scored runs are rebuilt from a model and its input, like model artifacts: the
+        # models layer's lifecycle until the stage config gives predictions its own.
+        predictions=layer("Predictions", lifecycle.models),
     )

@@ -1,4 +1,4 @@
-"""The pipeline's SNS messages: one shape for every outcome it reports."""
+"""The machines' SNS messages: one shape for every outcome they report."""
 
 from __future__ import annotations
 
@@ -22,3 +22,20 @@ def notice(
         message=sfn.TaskInput.from_object(fields),
         result_path=sfn.JsonPath.DISCARD,
     )
+
+
+def failure_notice(
+    scope: Construct, *, topic: sns.ITopic, subject: str, fail_state: str, error: str
+) -> sfn.Chain:
+    """NotifyFailure -> Fail: where every Catch goes, with the error a Catch put in $.error."""
+    return notice(
+        scope,
+        "NotifyFailure",
+        topic=topic,
+        subject=subject,
+        fields={
+            "execution": sfn.JsonPath.execution_id,
+            "error": sfn.JsonPath.string_at("$.error.Error"),
+            "cause": sfn.JsonPath.string_at("$.error.Cause"),
+        },
+    ).next(sfn.Fail(scope, fail_state, error=error))

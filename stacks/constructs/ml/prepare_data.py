@@ -15,10 +15,11 @@ from aws_cdk import aws_stepfunctions_tasks as tasks
 from constructs import Construct
 
 from lake_layout import PROCESSED_TABLE
+from stacks.constructs.ml.steps import Steps
 from stacks.outputs import Etl
 
 
-class PrepareData(sfn.StateMachineFragment):
+class PrepareData(Steps):
     def __init__(
         self,
         scope: Construct,
@@ -83,7 +84,7 @@ class PrepareData(sfn.StateMachineFragment):
         )
         wait_for_crawler.next(crawler_state).next(catalog_ready)
         run_etl.next(start_crawler).next(wait_for_crawler)
-        self._start = run_etl
+        self._bounds(run_etl, self._check_quality)
 
     def _quality_check(self, etl: Etl, database: glue.IDatabase) -> tasks.CallAwsService:
         ruleset_name = etl.ruleset.ruleset_name
@@ -117,11 +118,3 @@ class PrepareData(sfn.StateMachineFragment):
             result_selector={"run_id": sfn.JsonPath.string_at("$.RunId")},
             result_path="$.quality",
         )
-
-    @property
-    def start_state(self) -> sfn.State:
-        return self._start
-
-    @property
-    def end_states(self) -> list[sfn.INextable]:
-        return [self._check_quality]

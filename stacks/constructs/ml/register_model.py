@@ -6,6 +6,8 @@ AccuracyGate -> RegisterModel -> NotifyRegistered -> ModelRegistered, or NotifyR
 
 from __future__ import annotations
 
+from typing import Any
+
 from aws_cdk import Stack
 from aws_cdk import aws_sagemaker as sagemaker
 from aws_cdk import aws_sns as sns
@@ -15,10 +17,33 @@ from constructs import Construct
 
 from stacks.config import TrainingConfig
 from stacks.constructs.ml.pipeline_notice import notice
+from stacks.constructs.ml.steps import Steps
 from stacks.constructs.ml.training_job import serving_environment
+from stacks.constructs.ml.transform_job import JSON_LINES
 
 
-class RegisterModel(sfn.StateMachineFragment):
+def inference_specification(
+    image: str, serving_instance_types: tuple[str, ...], transform_instance_types: tuple[str, ...]
+) -> dict[str, Any]:
+    """How a registered package serves: inference.py answers JSON and CSV requests on the
+    endpoint and JSON Lines in Batch Transform, on the stage's instance types."""
+    return {
+        "Containers": [
+            {
+                "Image": image,
+                "ModelDataUrl": sfn.JsonPath.string_at("$.training.model_data"),
+                # train.py packs inference.py into model.tar.gz under code/.
+                "Environment": serving_environment(),
+            }
+        ],
+        "SupportedContentTypes": ["application/json", "text/csv", JSON_LINES],
+        "SupportedResponseMIMETypes": ["application/json", JSON_LINES],
+        "SupportedRealtimeInferenceInstanceTypes": list(serving_instance_types),
+        "SupportedTransformInstanceTypes": list(transform_instance_types),
+    }
+
+
+class RegisterModel(Steps):
     def __init__(
         self,
         scope: Construct,
@@ -28,12 +53,19 @@ class RegisterModel(sfn.StateMachineFragment):
         group: sagemaker.CfnModelPackageGroup,
         inference_image: str,
         serving_instance_types: tuple[str, ...],
+        transform_instance_types: tuple[str, ...],
         topic: sns.ITopic,
         on_failure: sfn.IChainable,
     ) -> None:
         super().__init__(scope, construct_id)
         training = "$.training"
-        register = self._register(config, group, inference_image, serving_instance_types)
+        register = self._register(
+            config,
+            group,
+            inference_specification(
+                inference_image, serving_instance_types, transform_instance_types
+            ),
+        )
         notify_registered = notice(
             self,
             "NotifyRegistered",
@@ -59,7 +91,7 @@ class RegisterModel(sfn.StateMachineFragment):
         )
         for task in (register, notify_registered, notify_rejected):
             task.add_catch(on_failure, errors=["States.ALL"], result_path="$.error")
-        self._gate = (
+        gate = (
             sfn.Choice(self, "AccuracyGate", comment="Register only models that pass")
             .when(
                 sfn.Condition.number_greater_than_equals(
@@ -73,21 +105,13 @@ class RegisterModel(sfn.StateMachineFragment):
                 )
             )
         )
-
-    @property
-    def start_state(self) -> sfn.State:
-        return self._gate
-
-    @property
-    def end_states(self) -> list[sfn.INextable]:
-        return []  # every branch ends in Succeed or Fail
+        self._bounds(gate)  # every branch ends in Succeed or Fail
 
     def _register(
         self,
         config: TrainingConfig,
         group: sagemaker.CfnModelPackageGroup,
-        inference_image: str,
-        serving_instance_types: tuple[str, ...],
+        specification: dict[str, Any],
     ) -> tasks.CallAwsService:
         stack = Stack.of(self)
         group_name = group.model_package_group_name
@@ -108,18 +132,18 @@ class RegisterModel(sfn.StateMachineFragment):
                     "training_job": sfn.JsonPath.string_at("$.training.name"),
                     "etl_run": sfn.JsonPath.string_at("$.etl.run_id"),
                 },
-                "InferenceSpecification": {
-                    "Containers": [
-                        {
-                            "Image": inference_image,
-                            "ModelDataUrl": sfn.JsonPath.string_at("$.training.model_data"),
-                            # train.py packs inference.py into model.tar.gz under code/.
-                            "Environment": serving_environment(),
+                "InferenceSpecification": specification,
+                # The Model Registry shows the report train.py uploaded for this job.
+                "ModelMetrics": {
+                    "ModelQuality": {
+                        "Statistics": {
+                            "ContentType": "application/json",
+                            "S3Uri": sfn.JsonPath.format(
+                                "{}evaluation.json",
+                                sfn.JsonPath.string_at("$.training.evaluation_uri"),
+                            ),
                         }
-                    ],
-                    "SupportedContentTypes": ["application/json", "text/csv"],
-                    "SupportedResponseMIMETypes": ["application/json"],
-                    "SupportedRealtimeInferenceInstanceTypes": list(serving_instance_types),
+                    }
                 },
             },
             iam_resources=[

@@ -16,6 +16,7 @@ from aws_cdk import aws_stepfunctions_tasks as tasks
 from constructs import Construct
 
 from stacks.config import TrainingConfig
+from stacks.constructs.ml.steps import Steps, grant_sync_rules
 from stacks.constructs.ml.training_job import (
     SAGEMAKER_RETRY,
     TRAINING_RESULT,
@@ -28,7 +29,7 @@ from training_metrics import GATE_METRIC
 JOB_NAME_PREFIX = "sentiment"
 
 
-class TrainModel(sfn.StateMachineFragment):
+class TrainModel(Steps):
     def __init__(
         self,
         scope: Construct,
@@ -67,16 +68,7 @@ class TrainModel(sfn.StateMachineFragment):
         chain: sfn.Chain = name_job.next(steps[0])
         for step in steps[1:]:
             chain = chain.next(step)
-        self._start: sfn.State = name_job
-        self._end = steps[-1]
-
-    @property
-    def start_state(self) -> sfn.State:
-        return self._start
-
-    @property
-    def end_states(self) -> list[sfn.INextable]:
-        return [self._end]
+        self._bounds(name_job, steps[-1])
 
     def _sync_task(
         self, construct_id: str, api: str, parameters: dict[str, Any], **rest: Any
@@ -106,7 +98,12 @@ class TrainModel(sfn.StateMachineFragment):
     def _tuning_state(self, config: TrainingConfig, definition: dict[str, Any]) -> sfn.CustomState:
         """createHyperParameterTuningJob.sync: Bayesian search for validation accuracy."""
         job = {k: v for k, v in definition.items() if k != "HyperParameters"}
-        job["StaticHyperParameters"] = definition["HyperParameters"]
+        # Trials share the tuning job's evaluation folder: static hyperparameters cannot
+        # name a trial, so the registry's ModelMetrics show the last trial to finish.
+        job["StaticHyperParameters"] = {
+            name: value.replace("$.job.name", "$.job.tuning_name")
+            for name, value in definition["HyperParameters"].items()
+        }
         if "CheckpointConfig" in job:
             # Parallel trials must not share one checkpoint folder: one per tuning job,
             # and SageMaker gives each trial its own subfolder.
@@ -180,19 +177,7 @@ class TrainModel(sfn.StateMachineFragment):
             machine_role.add_to_principal_policy(
                 iam.PolicyStatement(actions=actions, resources=[self._job_arn(kind)])
             )
-        machine_role.add_to_principal_policy(
-            iam.PolicyStatement(
-                actions=["events:PutTargets", "events:PutRule", "events:DescribeRule"],
-                resources=[
-                    Stack.of(self).format_arn(
-                        service="events",
-                        resource="rule",
-                        resource_name=f"StepFunctionsGetEventsForSageMaker{rule}Rule",
-                    )
-                    for rule in rules
-                ],
-            )
-        )
+        grant_sync_rules(machine_role, self, rules)
         machine_role.add_to_principal_policy(
             iam.PolicyStatement(
                 actions=["iam:PassRole"],

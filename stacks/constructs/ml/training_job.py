@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from lake_layout import CHANNELS
@@ -29,12 +29,17 @@ TUNING_RANGES = {
         {"Name": "network-hidden-units", "MinValue": "16", "MaxValue": "64", "ScalingType": "Auto"},
     ],
 }
+# train.py uploads its evaluation report (evaluation.json, plots, HTML) to this S3 folder:
+# training-jobs/<job>/evaluation/, beside the job's own output.
+EVALUATION_HYPERPARAMETER = "evaluation-s3-uri"
 # What the pipeline keeps of a DescribeTrainingJob answer, for the gate and the registry.
 TRAINING_RESULT = {
     "name.$": "$.TrainingJobName",
     "model_data.$": "$.ModelArtifacts.S3ModelArtifacts",
     "accuracy.$": "$.FinalMetricDataList[0].Value",
     "billable_seconds.$": "$.BillableTimeInSeconds",
+    # Where the job was told to write evaluation.json: the registry's ModelMetrics.
+    "evaluation_uri.$": f"$.HyperParameters['{EVALUATION_HYPERPARAMETER}']",
 }
 SAGEMAKER_RETRY = {
     "ErrorEquals": ["SageMaker.AmazonSageMakerException"],
@@ -56,6 +61,8 @@ class TrainingInputs:
     inference_image: str
     role_arn: str
     key_arn: str
+    # Added to the job's environment: MLflow's tracking URI and experiment, when on.
+    environment: Mapping[str, str] = field(default_factory=dict)
 
 
 def serving_environment() -> Mapping[str, str]:
@@ -75,6 +82,11 @@ def training_job_definition(config: TrainingConfig, inputs: TrainingInputs) -> d
         "sagemaker_submit_directory": json.dumps(inputs.source_uri),
         "sagemaker_container_log_level": "20",
         **{name: json.dumps(value) for name, value in config.hyperparameters.items()},
+        # Built from the job's name at run time. A plain string, not JSON: the training
+        # toolkit passes a value that is not JSON through unchanged.
+        f"{EVALUATION_HYPERPARAMETER}.$": (
+            f"States.Format('{inputs.output_uri}{{}}/evaluation/', $.job.name)"
+        ),
     }
     stopping = {"MaxRuntimeInSeconds": config.max_runtime_seconds}
     if config.use_spot:
@@ -99,7 +111,7 @@ def training_job_definition(config: TrainingConfig, inputs: TrainingInputs) -> d
         "StoppingCondition": stopping,
         "EnableManagedSpotTraining": config.use_spot,
         "EnableInterContainerTrafficEncryption": True,
-        "Environment": {"PYTHONUNBUFFERED": "1"},
+        "Environment": {"PYTHONUNBUFFERED": "1", **inputs.environment},
     }
     if config.use_spot:
         # A reclaimed spot instance resumes with /opt/ml/checkpoints restored from here.

@@ -12,17 +12,16 @@ from aws_cdk import aws_glue as glue
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sagemaker as sagemaker
 from aws_cdk import aws_sns as sns
-from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
 from stacks.config import TrainingConfig
-from stacks.constructs.ml.pipeline_notice import notice
+from stacks.constructs.ml.logged_machine import logged_state_machine
+from stacks.constructs.ml.pipeline_notice import failure_notice
 from stacks.constructs.ml.prepare_data import PrepareData
 from stacks.constructs.ml.register_model import RegisterModel
 from stacks.constructs.ml.train_model import TrainModel
 from stacks.constructs.ml.training_job import TrainingInputs
 from stacks.constructs.shared.retention import Retention
-from stacks.constructs.shared.secure_log_group import secure_log_group
 from stacks.outputs import Etl
 
 
@@ -38,23 +37,19 @@ class TrainingPipeline(Construct):
         database: glue.IDatabase,
         group: sagemaker.CfnModelPackageGroup,
         serving_instance_types: tuple[str, ...],
+        transform_instance_types: tuple[str, ...],
         topic: sns.ITopic,
         key: kms.IKey,
         retention: Retention,
     ) -> None:
         super().__init__(scope, construct_id)
-        notify_failure = notice(
+        notify_failure = failure_notice(
             self,
-            "NotifyFailure",
             topic=topic,
             subject="Training pipeline failed",
-            fields={
-                "execution": sfn.JsonPath.execution_id,
-                "error": sfn.JsonPath.string_at("$.error.Error"),
-                "cause": sfn.JsonPath.string_at("$.error.Cause"),
-            },
-        ).next(sfn.Fail(self, "PipelineFailed", error="PipelineFailed"))
-
+            fail_state="PipelineFailed",
+            error="PipelineFailed",
+        )
         train = TrainModel(self, "Train", config=config, inputs=inputs, on_failure=notify_failure)
         definition = (
             PrepareData(self, "Prepare", etl=etl, database=database, on_failure=notify_failure)
@@ -67,23 +62,19 @@ class TrainingPipeline(Construct):
                     group=group,
                     inference_image=inputs.inference_image,
                     serving_instance_types=serving_instance_types,
+                    transform_instance_types=transform_instance_types,
                     topic=topic,
                     on_failure=notify_failure,
                 )
             )
         )
-        self.state_machine = sfn.StateMachine(
+        self.state_machine = logged_state_machine(
             self,
-            "StateMachine",
+            definition=definition,
             comment="ETL -> train on spot -> evaluate -> register -> notify",
-            definition_body=sfn.DefinitionBody.from_chainable(definition),
             timeout=Duration.minutes(config.pipeline_timeout_minutes),
-            tracing_enabled=True,
-            logs=sfn.LogOptions(
-                destination=secure_log_group(self, "ExecutionLogs", key=key, retention=retention),
-                level=sfn.LogLevel.ALL,
-                include_execution_data=True,
-            ),
+            key=key,
+            retention=retention,
         )
         train.grant_to(self.state_machine.role)
         # The topic is KMS-encrypted: SnsPublish grants sns:Publish only, and a publish

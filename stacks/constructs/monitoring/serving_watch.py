@@ -1,9 +1,9 @@
-"""The prediction path: REST API, predict Lambda and SageMaker endpoint.
+"""The prediction path: REST API, predict Lambda and what answers behind it.
 
 API Gateway and Lambda alarms come from cdk-monitoring-constructs. The library has no
 SageMaker module, so the endpoint's alarms stay in `SageMakerEndpointAlarms`, built beside
-the endpoint because blue/green rollbacks watch them too; here they only get the topic,
-and the endpoint's metrics a custom dashboard segment.
+the endpoint because blue/green rollbacks and the traffic shift watch them too; they, the
+Comprehend backend's alarms and the variant experiment's are in `variant_watch`.
 """
 
 from __future__ import annotations
@@ -18,13 +18,8 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_sns as sns
 
 from stacks.config import AlarmThresholds
-from stacks.constructs.monitoring.alarm_conventions import (
-    AlarmStyle,
-    ComponentWatch,
-    notify,
-    watch,
-)
-from stacks.constructs.serving.endpoint_alarms import SageMakerEndpointAlarms
+from stacks.constructs.monitoring.alarm_conventions import AlarmStyle, ComponentWatch, watch
+from stacks.constructs.monitoring.variant_watch import watch_backend
 from stacks.outputs import Serving
 
 
@@ -41,6 +36,7 @@ def watch_serving(
     style: AlarmStyle,
     thresholds: AlarmThresholds,
     reserved_concurrency: int | None,
+    backend: str,
     serving: Serving,
     topic: sns.ITopic,
 ) -> ServingWatch:
@@ -50,15 +46,14 @@ def watch_serving(
     pages = [
         a.alarm for s in (api, function) for a in s.created_alarms() if a.disambiguator == "SEV1"
     ]
-    endpoint = serving.endpoint_alarms
-    if endpoint is None:  # no model to serve yet: nothing behind the API to watch
-        return ServingWatch(row=watch(facade, "Serve", api, function), prediction_path=tuple(pages))
-    for alarm in endpoint.alarms:
-        notify(alarm, topic)
-    row = watch(facade, "Serve", api, function, _endpoint(facade, endpoint))
+    # Behind the Lambda: the endpoint's variants, Comprehend, or nothing yet (no model).
+    behind = watch_backend(
+        facade, style=style, thresholds=thresholds, backend=backend, serving=serving, topic=topic
+    )
+    row = watch(facade, "Serve", api, function, *behind.segments)
     return ServingWatch(
-        row=ComponentWatch(row.title, (*row.alarms, *endpoint.alarms), row.widgets),
-        prediction_path=(*pages, endpoint.invocation_5xx, endpoint.model_latency),
+        row=ComponentWatch(row.title, (*row.alarms, *behind.own_alarms), row.widgets),
+        prediction_path=(*pages, *behind.prediction_path),
     )
 
 
@@ -157,27 +152,4 @@ def _function(
             )
         },
         add_concurrent_executions_count_alarm=near_limit,
-    )
-
-
-def _endpoint(
-    facade: mon.MonitoringFacade, endpoint: SageMakerEndpointAlarms
-) -> mon.CustomMonitoring:
-    return mon.CustomMonitoring(
-        facade,
-        alarm_friendly_name="Endpoint",
-        human_readable_name="SageMaker endpoint",
-        metric_groups=[
-            mon.CustomMetricGroup(
-                title="Endpoint invocations and errors",
-                metrics=[
-                    endpoint.metric(name, "Sum")
-                    for name in ("Invocations", "Invocation5XXErrors", "Invocation4XXErrors")
-                ],
-            ),
-            mon.CustomMetricGroup(
-                title="Endpoint latency p99 (µs)",
-                metrics=[endpoint.metric(n, "p99") for n in ("ModelLatency", "OverheadLatency")],
-            ),
-        ],
     )

@@ -5,8 +5,10 @@ SEV3 (a trend to watch).
 
 The CDK has no L2 for SageMaker endpoints and so no metrics helpers: this construct
 names the metrics once (namespace, dimensions, statistics, units) and builds the alarms
-an on-call engineer needs. It is used twice: by the serving stack, whose blue/green
-deployments roll back on these alarms, and by the monitoring stack's dashboard.
+an on-call engineer needs. It is used three times: by the serving stack, whose blue/green
+deployments roll back on these alarms and whose traffic shift is gated on them, and by the
+monitoring stack's dashboard. A named variant gets a set of its own; a shadow variant's
+alarms are SEV3, because a shadow answers nobody.
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ from aws_cdk import aws_cloudwatch as cloudwatch
 from constructs import Construct
 
 NAMESPACE = "AWS/SageMaker"
+# The variant of an endpoint without named variants (SageMaker's default name).
+SINGLE_VARIANT = "AllTraffic"
 _MICROSECONDS_PER_MS = 1000
 
 
@@ -43,19 +47,27 @@ class SageMakerEndpointAlarms(Construct):
         variant_name: str,
         serverless: bool,
         thresholds: EndpointAlarmThresholds,
+        shadow: bool = False,
     ) -> None:
         super().__init__(scope, construct_id)
         self.endpoint_name = endpoint_name
         self.variant_name = variant_name
+        self.shadow = shadow
         self._period = thresholds.period
         evaluation = thresholds.evaluation_periods
+        subject = endpoint_name
+        if variant_name != SINGLE_VARIANT:
+            subject += f"/{variant_name}" + (" (shadow: answers nobody)" if shadow else "")
+
+        def sev(severity: str) -> str:
+            return "SEV3" if shadow else severity
 
         gte = cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD
         self.invocation_5xx = self._alarm(
             "Invocation5xx",
             "Invocation5XXErrors",
             "Sum",
-            f"SEV1: {endpoint_name}: the model container answered 5xx",
+            f"{sev('SEV1')}: {subject}: the model container answered 5xx",
             thresholds.invocation_5xx_errors,
             comparison=gte,
             evaluation_periods=1,
@@ -65,7 +77,7 @@ class SageMakerEndpointAlarms(Construct):
             "ModelLatencyP99",
             "ModelLatency",
             "p99",
-            f"SEV2: {endpoint_name}: p99 time inside the model is high",
+            f"{sev('SEV2')}: {subject}: p99 time inside the model is high",
             thresholds.model_latency_p99_ms * _MICROSECONDS_PER_MS,
             evaluation_periods=evaluation,
         )
@@ -73,7 +85,7 @@ class SageMakerEndpointAlarms(Construct):
             "OverheadLatencyP99",
             "OverheadLatency",
             "p99",
-            f"SEV3: {endpoint_name}: p99 SageMaker overhead is high",
+            f"{sev('SEV3')}: {subject}: p99 SageMaker overhead is high",
             thresholds.overhead_latency_p99_ms * _MICROSECONDS_PER_MS,
             evaluation_periods=evaluation,
         )
@@ -84,8 +96,7 @@ class SageMakerEndpointAlarms(Construct):
                 "ColdStarts",
                 "ModelSetupTime",
                 "SampleCount",
-                f"SEV3: {endpoint_name}: many serverless cold starts; "
-                "consider provisioned concurrency",
+                f"SEV3: {subject}: many serverless cold starts; consider provisioned concurrency",
                 thresholds.cold_starts,
                 evaluation_periods=evaluation,
             )

@@ -1,4 +1,8 @@
-"""The predict Lambda: the API's code in front of the endpoint, with its own role and logs."""
+"""The predict Lambda: the API's code in front of its backend, with its own role and logs.
+
+The backend is the stage's SageMaker endpoint (`serving.backend: sagemaker`) or Amazon
+Comprehend's sentiment (`comprehend`); the handler reads which from `BACKEND`.
+"""
 
 from __future__ import annotations
 
@@ -14,10 +18,17 @@ from stacks.source_paths import COMMON, PREDICT_LAMBDA
 
 # The shared rules the handler imports, shipped flat beside it.
 SHARED_FILES = ("text_normalization.py", "predict_request.py", "predict_request.schema.json")
+# Powertools publishes the handler's EMF metrics in this namespace, with this service as
+# the `service` dimension of every metric (the monitoring stack's alarms read them).
+METRICS_NAMESPACE = "ReviewSentiment"
+SERVICE_NAME = "predict-api"
+# Comprehend's sentiment actions, which support no resource-level permissions.
+COMPREHEND_ACTIONS = ("comprehend:BatchDetectSentiment", "comprehend:DetectSentiment")
 
 
 class PredictFunction(Construct):
-    """POST /predict and GET /health; invokes and describes exactly one endpoint."""
+    """POST /predict and GET /health; invokes and describes exactly one endpoint, or
+    calls Comprehend's sentiment actions."""
 
     def __init__(
         self,
@@ -27,23 +38,27 @@ class PredictFunction(Construct):
         config: ServingConfig,
         endpoint_name: str | None,
         endpoint_arn: str | None,
+        variants: tuple[str, ...],
         model_version: str,
         allowed_origin: str,
         log_group: logs.ILogGroup,
     ) -> None:
         super().__init__(scope, construct_id)
+        comprehend = config.backend == "comprehend"
         # Our own role instead of the basic execution policy: logs to this group only.
         self.role = iam.Role(
             self,
             "Role",
             assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
-            description="Predict Lambda: its log group, X-Ray, this endpoint",
+            description="Predict Lambda: its log group, X-Ray, "
+            + ("Comprehend sentiment" if comprehend else "this endpoint"),
         )
         log_group.grant_write(self.role)
         self.function = lambda_.Function(
             self,
             "Function",
-            description="POST /predict and GET /health in front of the SageMaker endpoint",
+            description="POST /predict and GET /health in front of "
+            + ("Amazon Comprehend" if comprehend else "the SageMaker endpoint"),
             runtime=lambda_.Runtime.PYTHON_3_14,
             architecture=lambda_.Architecture.X86_64,
             handler="handler.handler",
@@ -58,14 +73,12 @@ class PredictFunction(Construct):
             environment={
                 # Without an endpoint the API answers 503 endpoint_unavailable.
                 **({"ENDPOINT_NAME": endpoint_name} if endpoint_name else {}),
+                **_backend_environment(config, variants),
                 "MODEL_VERSION": model_version,
                 "ALLOWED_ORIGIN": allowed_origin,
                 **config.request_limits_environment(),
-                # Leave room inside the function timeout for one retry.
-                "SAGEMAKER_READ_TIMEOUT": str(max(1, config.lambda_timeout_seconds // 3)),
-                "SAGEMAKER_MAX_RETRIES": "1",
-                "POWERTOOLS_SERVICE_NAME": "predict-api",
-                "POWERTOOLS_METRICS_NAMESPACE": "ReviewSentiment",
+                "POWERTOOLS_SERVICE_NAME": SERVICE_NAME,
+                "POWERTOOLS_METRICS_NAMESPACE": METRICS_NAMESPACE,
             },
         )
         if endpoint_arn:
@@ -76,3 +89,22 @@ class PredictFunction(Construct):
                     resources=[endpoint_arn],
                 )
             )
+        if comprehend:
+            self.function.add_to_role_policy(
+                iam.PolicyStatement(actions=list(COMPREHEND_ACTIONS), resources=["*"])
+            )
+
+
+def _backend_environment(config: ServingConfig, variants: tuple[str, ...]) -> dict[str, str]:
+    """Which backend answers, which variants a caller may pin, and the SageMaker client's
+    timeouts."""
+    environment = {
+        "BACKEND": config.backend,
+        "ALLOW_TARGET_VARIANT": "true" if config.allow_target_variant else "false",
+        "VARIANTS": ",".join(variants),
+    }
+    if config.backend == "sagemaker":
+        # Leave room inside the function timeout for one retry.
+        environment["SAGEMAKER_READ_TIMEOUT"] = str(max(1, config.lambda_timeout_seconds // 3))
+        environment["SAGEMAKER_MAX_RETRIES"] = "1"
+    return environment

@@ -1,10 +1,23 @@
 """A SageMaker endpoint serving the sentiment model: serverless or provisioned.
 
 Serverless (dev): memory and max concurrency, no idle cost. Provisioned (prod): instances
-with target-tracking autoscaling, data capture, and blue/green deployments that roll
-back on the endpoint's own alarms. Model and endpoint configuration carry no names, so
-CloudFormation can replace them when the model changes; the endpoint keeps one stable
-name so alarms and the API can refer to it before it exists.
+with target-tracking autoscaling per variant and data capture. Model and endpoint
+configuration carry no names, so CloudFormation can replace them when a model changes;
+the endpoint keeps one stable name so alarms and the API can refer to it before it exists.
+
+How updates roll out:
+- The single variant `AllTraffic` deploys blue/green (canary) and rolls back on its own
+  alarms.
+- Named variants (champion/challenger, or a shadow) deploy all at once. AWS runs guardrail
+  deployments only when the old and new configuration have the same variant names (every
+  added or removed variant breaks that) and excludes multi-variant endpoints from rolling
+  deployments. Their guardrail is the gated traffic shift: a new model enters as a
+  low-weight variant and gets more traffic only while its alarms stay quiet.
+- With named variants the endpoint keeps each variant's instance count (autoscaling's)
+  across configuration updates, but the configured weights and data capture win: a new
+  model put into a variant starts at the weight `cdk.json` gives it, never at the weight
+  an earlier shift gave the model it replaces. A finished shift is recorded by editing the
+  weights in `cdk.json` (the shift's success message says so).
 """
 
 from __future__ import annotations
@@ -23,33 +36,16 @@ from stacks.constructs.serving.endpoint_alarms import (
     EndpointAlarmThresholds,
     SageMakerEndpointAlarms,
 )
+from stacks.constructs.serving.endpoint_variants import SINGLE_VARIANT, VariantPlan
 
-VARIANT = "AllTraffic"
+VARIANT = SINGLE_VARIANT
 _CFN = sagemaker.CfnEndpointConfig
+_ENDPOINT = sagemaker.CfnEndpoint
 # The service-linked role Application Auto Scaling uses for SageMaker variants.
 _SCALING_ROLE = (
     "aws-service-role/sagemaker.application-autoscaling.amazonaws.com/"
     "AWSServiceRoleForApplicationAutoScaling_SageMakerEndpoint"
 )
-
-
-def _variant(config: ServingConfig, model_name: str) -> _CFN.ProductionVariantProperty:
-    if config.mode == "serverless":
-        return _CFN.ProductionVariantProperty(
-            variant_name=VARIANT,
-            model_name=model_name,
-            serverless_config=_CFN.ServerlessConfigProperty(
-                memory_size_in_mb=config.serverless_memory_mb,
-                max_concurrency=config.serverless_max_concurrency,
-            ),
-        )
-    return _CFN.ProductionVariantProperty(
-        variant_name=VARIANT,
-        model_name=model_name,
-        instance_type=config.instance_type,
-        initial_instance_count=config.initial_instance_count,
-        initial_variant_weight=1.0,
-    )
 
 
 def _data_capture(
@@ -72,24 +68,33 @@ def _data_capture(
     )
 
 
-def _blue_green(
-    rollback_alarms: list,
-) -> sagemaker.CfnEndpoint.DeploymentConfigProperty:
-    endpoint = sagemaker.CfnEndpoint
-    return endpoint.DeploymentConfigProperty(
-        blue_green_update_policy=endpoint.BlueGreenUpdatePolicyProperty(
-            traffic_routing_configuration=endpoint.TrafficRoutingConfigProperty(
+def _blue_green(rollback_alarms: list) -> _ENDPOINT.DeploymentConfigProperty:
+    return _ENDPOINT.DeploymentConfigProperty(
+        blue_green_update_policy=_ENDPOINT.BlueGreenUpdatePolicyProperty(
+            traffic_routing_configuration=_ENDPOINT.TrafficRoutingConfigProperty(
                 type="CANARY",
-                canary_size=endpoint.CapacitySizeProperty(type="CAPACITY_PERCENT", value=50),
+                canary_size=_ENDPOINT.CapacitySizeProperty(type="CAPACITY_PERCENT", value=50),
                 wait_interval_in_seconds=300,
             ),
             termination_wait_in_seconds=300,
             maximum_execution_timeout_in_seconds=3600,
         ),
-        auto_rollback_configuration=endpoint.AutoRollbackConfigProperty(
-            alarms=[endpoint.AlarmProperty(alarm_name=a.alarm_name) for a in rollback_alarms]
+        auto_rollback_configuration=_ENDPOINT.AutoRollbackConfigProperty(
+            alarms=[_ENDPOINT.AlarmProperty(alarm_name=a.alarm_name) for a in rollback_alarms]
         ),
     )
+
+
+# Autoscaling owns instance counts; cdk.json owns weights and data capture (see above).
+_CONFIG_WINS = [
+    _ENDPOINT.VariantPropertyProperty(variant_property_type=kind)
+    for kind in ("DesiredWeight", "DataCaptureConfig")
+]
+
+
+def _suffix(variant: VariantPlan) -> str:
+    # The single variant keeps the construct ids it had before variants existed.
+    return "" if variant.name == SINGLE_VARIANT else f"-{variant.name}"
 
 
 class SentimentEndpoint(Construct):
@@ -99,70 +104,102 @@ class SentimentEndpoint(Construct):
         construct_id: str,
         *,
         config: ServingConfig,
+        variants: tuple[VariantPlan, ...],
         model_role: iam.IRole,
-        container: sagemaker.CfnModel.ContainerDefinitionProperty,
         key: kms.IKey,
         capture_bucket: s3.IBucket,
         alarm_thresholds: EndpointAlarmThresholds,
     ) -> None:
         super().__init__(scope, construct_id)
         stack = Stack.of(self)
-        serverless = config.mode == "serverless"
+        serverless = variants[0].instance_type is None
         # A stable name: alarms (and through them rollbacks) need it before creation.
         self.endpoint_name = f"{stack.stack_name}-sentiment"
-        self.model = sagemaker.CfnModel(
-            self,
-            "Model",
-            execution_role_arn=model_role.role_arn,
-            primary_container=container,
-            # The container needs no internet: code and model come inside model.tar.gz.
-            enable_network_isolation=True,
+        self.variants = variants
+        self.alarms = tuple(
+            SageMakerEndpointAlarms(
+                self,
+                f"Alarms{_suffix(v)}",
+                endpoint_name=self.endpoint_name,
+                variant_name=v.name,
+                serverless=serverless,
+                thresholds=alarm_thresholds,
+                shadow=v.shadow,
+            )
+            for v in variants
         )
-        self.model.node.add_dependency(model_role)
-        self.alarms = SageMakerEndpointAlarms(
-            self,
-            "Alarms",
-            endpoint_name=self.endpoint_name,
-            variant_name=VARIANT,
-            serverless=serverless,
-            thresholds=alarm_thresholds,
-        )
+        models = [self._model(v, model_role) for v in variants]
         # Serverless endpoints support neither data capture, nor a KMS volume key,
         # nor deployment guardrails.
         self.endpoint_config = _CFN(
             self,
             "Config",
-            production_variants=[_variant(config, self.model.attr_model_name)],
+            production_variants=[
+                v.cfn_property(config, m.attr_model_name)
+                for v, m in zip(variants, models, strict=True)
+                if not v.shadow
+            ],
+            shadow_production_variants=[
+                v.cfn_property(config, m.attr_model_name)
+                for v, m in zip(variants, models, strict=True)
+                if v.shadow
+            ]
+            or None,
             kms_key_id=None if serverless else key.key_arn,
             data_capture_config=None if serverless else _data_capture(config, key, capture_bucket),
         )
-        self.endpoint = sagemaker.CfnEndpoint(
+        guarded = len(variants) == 1 and variants[0].name == SINGLE_VARIANT and not serverless
+        named = variants[0].name != SINGLE_VARIANT or len(variants) > 1
+        self.endpoint = _ENDPOINT(
             self,
             "Endpoint",
             endpoint_name=self.endpoint_name,
             endpoint_config_name=self.endpoint_config.attr_endpoint_config_name,
-            deployment_config=None if serverless else _blue_green(self.alarms.rollback_alarms),
+            deployment_config=_blue_green(self.alarms[0].rollback_alarms) if guarded else None,
+            retain_all_variant_properties=True if named else None,
+            exclude_retained_variant_properties=_CONFIG_WINS if named else None,
         )
         self.endpoint_arn = stack.format_arn(
             service="sagemaker", resource="endpoint", resource_name=self.endpoint_name.lower()
         )
-        # Target tracking on burstable ml.t* instances reacts to CPU credits, not load.
-        autoscaled = not serverless and not config.instance_type.startswith("ml.t")
-        self.scaling = self._autoscaling(config) if autoscaled else None
+        self.scaling = tuple(self._autoscaling(config, v) for v in variants if v.autoscaled)
 
-    def _autoscaling(self, config: ServingConfig) -> autoscaling.ScalableTarget:
+    @property
+    def production_variants(self) -> tuple[str, ...]:
+        """The names a caller may target (a shadow answers nobody)."""
+        return tuple(v.name for v in self.variants if not v.shadow)
+
+    def alarms_of(self, variant: str) -> SageMakerEndpointAlarms:
+        return next(a for a in self.alarms if a.variant_name == variant)
+
+    def _model(self, variant: VariantPlan, role: iam.IRole) -> sagemaker.CfnModel:
+        model = sagemaker.CfnModel(
+            self,
+            f"Model{_suffix(variant)}",
+            execution_role_arn=role.role_arn,
+            primary_container=variant.model.container,
+            # The container needs no internet: code and model come inside model.tar.gz.
+            enable_network_isolation=True,
+        )
+        model.node.add_dependency(role)
+        return model
+
+    def _autoscaling(
+        self, config: ServingConfig, variant: VariantPlan
+    ) -> autoscaling.ScalableTarget:
         stack = Stack.of(self)
+        suffix = _suffix(variant)
         scaling = autoscaling.ScalableTarget(
             self,
-            "Scaling",
+            f"Scaling{suffix}",
             service_namespace=autoscaling.ServiceNamespace.SAGEMAKER,
-            resource_id=f"endpoint/{self.endpoint.attr_endpoint_name}/variant/{VARIANT}",
+            resource_id=f"endpoint/{self.endpoint.attr_endpoint_name}/variant/{variant.name}",
             scalable_dimension="sagemaker:variant:DesiredInstanceCount",
-            min_capacity=config.min_instance_count,
-            max_capacity=config.max_instance_count,
+            min_capacity=variant.min_instances,
+            max_capacity=variant.max_instances,
             role=iam.Role.from_role_arn(
                 self,
-                "ScalingRole",
+                f"ScalingRole{suffix}",
                 stack.format_arn(
                     service="iam", region="", resource="role", resource_name=_SCALING_ROLE
                 ),

@@ -20,7 +20,7 @@ THRESHOLDS = EndpointAlarmThresholds(
 )
 
 
-def _alarms(stack, *, serverless: bool) -> dict[str, dict]:
+def _alarms(stack, *, serverless: bool, shadow: bool = False) -> dict[str, dict]:
     SageMakerEndpointAlarms(
         stack,
         "Alarms",
@@ -28,6 +28,7 @@ def _alarms(stack, *, serverless: bool) -> dict[str, dict]:
         variant_name="v",
         serverless=serverless,
         thresholds=THRESHOLDS,
+        shadow=shadow,
     )
     found = Template.from_stack(stack).find_resources("AWS::CloudWatch::Alarm")
     return {a["Properties"]["MetricName"]: a["Properties"] for a in found.values()}
@@ -51,3 +52,15 @@ def test_serverless_endpoints_also_watch_cold_starts(stack):
     alarms = _alarms(stack, serverless=True)
     assert alarms["ModelSetupTime"]["Threshold"] == 10
     assert alarms["ModelSetupTime"]["Statistic"] == "SampleCount"
+
+
+def test_a_named_variants_alarms_name_it(stack):
+    alarms = _alarms(stack, serverless=False)
+    assert alarms["Invocation5XXErrors"]["AlarmDescription"].startswith("SEV1: ep/v: ")
+    assert alarms["ModelLatency"]["AlarmDescription"].startswith("SEV2: ep/v: ")
+
+
+def test_a_shadow_variants_alarms_are_sev3(stack):
+    alarms = _alarms(stack, serverless=False, shadow=True)
+    for alarm in alarms.values():
+        assert alarm["AlarmDescription"].startswith("SEV3: ep/v (shadow: answers nobody): ")
