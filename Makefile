@@ -18,7 +18,7 @@ export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export SPARK_LOCAL_IP := 127.0.0.1
 export PYSPARK_PYTHON := $(abspath $(PY))
 
-.PHONY: help install system-deps synth test test-fast lint format images demo etl train model serve bench cost clean
+.PHONY: help install system-deps synth test test-fast lint format images demo etl train model serve batch drift ab-report experiments bench cost clean
 
 # The sample ships in both raw layouts; the demo cleans the CSV one.
 ETL_INPUT ?= data/sample/reviews.csv
@@ -28,7 +28,7 @@ help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
 
 # --- installation: idempotent, re-runs only when the pinned files change -------------
-$(VENV)/.installed: requirements.txt requirements-dev.txt requirements-container.txt lambda/predict/requirements.txt
+$(VENV)/.installed: requirements.txt requirements-dev.txt requirements-container.txt $(wildcard lambda/*/requirements.txt)
 	@test -x $(PY) || $(PYTHON_BOOT) -m venv $(VENV)
 	$(PIP) install --quiet --upgrade pip==25.3
 	$(PIP) install --quiet -r requirements-dev.txt
@@ -101,31 +101,58 @@ train: install ## Local SageMaker twin: train.py through SM_* on build/etl/curat
 	fi
 
 # Retrain when the training code changes: an old pickle does not load into new classes.
-$(BUILD)/model/model.tar.gz: $(wildcard training/*.py) local/run_training.py common/text_normalization.py common/review_labels.py common/training_metrics.py common/lake_layout.py
+$(BUILD)/model/model.tar.gz: $(wildcard training/*.py) local/run_training.py common/text_normalization.py common/review_labels.py common/training_metrics.py common/lake_layout.py common/drift_features.py
 	$(MAKE) --no-print-directory train
 
 model: install ## Train the bootstrap model the serving stack deploys (build/model/model.tar.gz)
 	$(MAKE) --no-print-directory train
 
-serve: install $(BUILD)/model/model.tar.gz ## Local API + web page on 127.0.0.1:$$PORT via the Lambda handler, limits of STAGE
-	PORT=$(PORT) $(PY) local/serve.py --model-dir $(BUILD)/model/model --stage $(STAGE)
+# Every model call is logged per variant (what `make ab-report` reads); CAPTURE_DIR writes
+# SageMaker data capture (what `make drift` reads).
+REQUEST_LOG ?= $(BUILD)/serve/requests.jsonl
+CAPTURE_DIR ?=
+SERVE_ARGS ?=
+serve: install $(BUILD)/model/model.tar.gz ## Local API + page on 127.0.0.1:$$PORT through the Lambda handler, STAGE's limits [SERVE_ARGS="--variant a=DIR:W --variant b=DIR:W --seed N" CAPTURE_DIR=dir]
+	PORT=$(PORT) $(PY) local/serve.py --model-dir $(BUILD)/model/model --stage $(STAGE) --request-log $(REQUEST_LOG) $(if $(CAPTURE_DIR),--capture-dir $(CAPTURE_DIR)) $(SERVE_ARGS)
+
+INPUT ?=
+OUTPUT ?= $(BUILD)/batch
+batch: install $(BUILD)/model/model.tar.gz ## Batch Transform twin: INPUT (file or folder; default the ETL's scoring channel) -> OUTPUT/<name>.out
+	$(PY) local/batch.py $(INPUT) --output $(OUTPUT) --model-dir $(BUILD)/model/model --stage $(STAGE)
+
+CAPTURE ?= $(BUILD)/serve/capture
+MODEL ?= $(BUILD)/model/model
+drift: install ## Drift job twin: PSI, OOV and shares of CAPTURE against MODEL's drift baseline
+	$(PY) local/drift.py $(CAPTURE) --model-dir $(MODEL) --stage $(STAGE)
+
+MLFLOW_PORT ?= 5000
+experiments: install ## MLflow UI on 127.0.0.1:$(MLFLOW_PORT) over the local training runs (build/mlflow.db)
+	$(VENV)/bin/mlflow ui --backend-store-uri sqlite:///$(BUILD)/mlflow.db --artifacts-destination $(BUILD)/mlartifacts --host 127.0.0.1 --port $(MLFLOW_PORT) --workers 1
+
+LOG ?= $(REQUEST_LOG)
+ab-report: install ## A/B report twin over a local request log [LOG=... CHAMPION=variant]
+	$(PY) local/ab_report.py $(LOG) $(if $(CHAMPION),--champion $(CHAMPION))
 
 demo: install ## Synthesise dev, then ETL -> train -> predict through the handler, all locally
-	@echo "== 1/4 local ETL on the sample (Glue twin) =="
+	@echo "== 1/5 local ETL on the sample (Glue twin) =="
 	$(PY) glue_jobs/clean_reviews.py --local --input $(ETL_INPUT) --output $(BUILD)/etl
-	@echo "== 2/4 training through the SageMaker script-mode contract =="
+	@echo "== 2/5 training through the SageMaker script-mode contract =="
 	$(PY) local/run_training.py --data $(BUILD)/etl/curated --output $(BUILD)/model
-	@echo "== 3/4 cdk synth of every dev stack, with cdk-nag =="
+	@echo "== 3/5 cdk synth of every dev stack, with cdk-nag =="
 	$(NPX) cdk synth --quiet -c stage=dev -c bootstrap_model=$(BUILD)/model/model.tar.gz -o cdk.out/dev
 	$(PY) scripts/synth_summary.py cdk.out/dev
-	@echo "== 4/4 predictions through the Lambda handler and the local model =="
+	@echo "== 4/5 predictions through the Lambda handler and the local model =="
 	$(PY) local/predict_demo.py --model-dir $(BUILD)/model/model --stage $(STAGE)
+	@echo "== 5/5 batch scoring of the curated test split (Batch Transform twin) =="
+	$(PY) local/batch.py --output $(BUILD)/batch --model-dir $(BUILD)/model/model --stage $(STAGE)
 
 bench: install ## Benchmarks on the real IMDb data (IMDB=path): ETL, training, serving
 	$(PY) bench/etl.py --data $(IMDB)
 	$(PY) bench/train.py --data $(IMDB)
 	$(PY) bench/serve.py --model-dir $(BUILD)/bench/model
 	$(PY) bench/handler_import.py
+	$(PY) bench/batch.py --model-dir $(BUILD)/bench/model
+	$(PY) bench/compare_backends.py --model-dir $(BUILD)/bench/model --data $(IMDB)/test.csv.gz
 
 clean: ## Remove build output, synth output and caches (keeps .venv and node_modules)
 	rm -rf $(BUILD) cdk.out .pytest_cache .ruff_cache .hypothesis spark-warehouse metastore_db derby.log
