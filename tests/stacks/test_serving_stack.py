@@ -280,3 +280,20 @@ def test_a_stage_without_a_model_deploys_the_api_and_no_endpoint(tmp_path_factor
         r for r in monitoring.values() if r["Type"] == "AWS::CloudWatch::CompositeAlarm"
     ]
     assert json.dumps(composite["Properties"]["AlarmRule"]).count("ALARM(") == 2
+
+
+def test_the_api_serves_the_model_card_and_lets_browsers_send_the_pinning_header(dev):
+    template = dev.template("serving")
+    paths = {
+        r["Properties"]["PathPart"]
+        for r in template.find_resources("AWS::ApiGateway::Resource").values()
+    }
+    assert {"predict", "health", "model"} <= paths
+    options = [
+        m["Properties"]
+        for m in template.find_resources("AWS::ApiGateway::Method").values()
+        if m["Properties"]["HttpMethod"] == "OPTIONS"
+    ]
+    assert options and all(
+        "X-Target-Variant" in json.dumps(m["Integration"]["IntegrationResponses"]) for m in options
+    )

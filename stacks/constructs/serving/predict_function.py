@@ -103,8 +103,11 @@ def _backend_environment(config: ServingConfig, variants: tuple[str, ...]) -> di
         "ALLOW_TARGET_VARIANT": "true" if config.allow_target_variant else "false",
         "VARIANTS": ",".join(variants),
     }
-    if config.backend == "sagemaker":
-        # Leave room inside the function timeout for one retry.
-        environment["SAGEMAKER_READ_TIMEOUT"] = str(max(1, config.lambda_timeout_seconds // 3))
-        environment["SAGEMAKER_MAX_RETRIES"] = "1"
+    # Every backend call may be retried once and must fit in the function's timeout:
+    # SageMaker answers a request in one call, Comprehend in one call per 25 reviews.
+    calls = 1 if config.backend == "sagemaker" else -(-config.max_reviews_per_request // 25)
+    environment["SAGEMAKER_READ_TIMEOUT"] = str(
+        max(1, config.lambda_timeout_seconds // (3 * calls))
+    )
+    environment["SAGEMAKER_MAX_RETRIES"] = "1"
     return environment

@@ -73,7 +73,8 @@ class PredictionApi(Construct):
             default_cors_preflight_options=apigw.CorsOptions(
                 allow_origins=[allowed_origin],
                 allow_methods=["GET", "POST", "OPTIONS"],
-                allow_headers=["Content-Type", "X-Api-Key", "Authorization"],
+                # X-Target-Variant pins a request to a variant (serving.allow_target_variant).
+                allow_headers=["Content-Type", "X-Api-Key", "Authorization", "X-Target-Variant"],
             ),
             default_method_options=apigw.MethodOptions(
                 authorization_type=(
@@ -101,6 +102,8 @@ class PredictionApi(Construct):
             request_models={"application/json": request_model},
         )
         self.health_method = self.api.root.add_resource("health").add_method("GET", integration)
+        # The served model's card (metrics, confusion matrix) for the page.
+        self.model_method = self.api.root.add_resource("model").add_method("GET", integration)
         self.api_key = None if iam_auth else self._keyed_usage_plan(config)
         self.web_acl: wafv2.CfnWebACL | None = None
         if config.waf_enabled:

@@ -30,7 +30,7 @@ def acknowledge_serving(
         {r"^Resource::\*$": f"{unscoped} support no resource-level permissions."},
     )
     if config.auth == "api_key":
-        for method in (api.predict_method, api.health_method):
+        for method in (api.predict_method, api.health_method, api.model_method):
             nag.acknowledge(
                 method,
                 "AwsSolutions-APIG4",
