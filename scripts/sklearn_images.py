@@ -10,6 +10,7 @@ keeps it equal to what the pinned SDK returns.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import sys
 from pathlib import Path
@@ -25,8 +26,12 @@ IMAGE_TABLE = REPO_ROOT / "stacks" / "constructs" / "shared" / "sklearn_images.j
 
 def image_table(version: str) -> dict[str, dict[str, str]]:
     """Region -> registry account and image URIs, straight from the SDK's configuration."""
-    from sagemaker.core import image_uris  # large: imported only when regenerating
+    from sagemaker.core import common_utils, image_uris  # large: imported only here
 
+    # The SDK re-reads botocore's endpoint file (60 ms) on each of its 74 calls; the
+    # resolver it builds from that file is the same every time.
+    if not hasattr(common_utils._botocore_resolver, "cache_info"):
+        common_utils._botocore_resolver = functools.cache(common_utils._botocore_resolver)
     config = image_uris.config_for_framework(FRAMEWORK)
     regions = config["inference"]["versions"][version]["registries"]
     return {
