@@ -104,7 +104,7 @@ train: install ## Local SageMaker twin: train.py through SM_* on build/etl/curat
 $(BUILD)/model/model.tar.gz: $(wildcard training/*.py) local/run_training.py common/text_normalization.py common/review_labels.py common/training_metrics.py common/lake_layout.py common/drift_features.py
 	$(MAKE) --no-print-directory train
 
-model: install ## Train the bootstrap model the serving stack deploys (build/model/model.tar.gz)
+model: install ## Train the bootstrap model build/model/model.tar.gz (served with -c bootstrap_model=...)
 	$(MAKE) --no-print-directory train
 
 # Every model call is logged per variant (what `make ab-report` reads); CAPTURE_DIR writes
