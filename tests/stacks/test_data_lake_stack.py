@@ -53,6 +53,34 @@ def test_access_log_bucket_uses_s3_managed_keys_and_every_other_bucket_logs_to_i
         assert logging["LogFilePrefix"] == f"{layer}/"
 
 
+def _log_delivery_statements(stage) -> list[dict]:
+    stack = stage.stack("data-lake")
+    log_id = _bucket_id(stack, "AccessLogs")
+    policies = stage.template("data-lake").find_resources("AWS::S3::BucketPolicy")
+    (policy,) = (p for p in policies.values() if p["Properties"]["Bucket"] == {"Ref": log_id})
+    return [
+        statement
+        for statement in policy["Properties"]["PolicyDocument"]["Statement"]
+        if statement.get("Principal") == {"Service": "logging.s3.amazonaws.com"}
+    ]
+
+
+def test_only_this_accounts_buckets_may_deliver_access_logs(synthesised):
+    for stage in synthesised.values():
+        statements = _log_delivery_statements(stage)
+        (deny,) = (s for s in statements if s["Effect"] == "Deny")
+        assert deny["Action"] == "s3:PutObject"
+        assert deny["Condition"] == {
+            "StringNotEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}
+        }
+        log_id = _bucket_id(stage.stack("data-lake"), "AccessLogs")
+        assert deny["Resource"] == {"Fn::Join": ["", [{"Fn::GetAtt": [log_id, "Arn"]}, "/*"]]}
+        # The deny is what guards the grants CDK leaves unconditioned (the web page's
+        # buckets log here from the serving stack): prove there is one to guard.
+        unconditioned = [s for s in statements if s["Effect"] == "Allow" and "Condition" not in s]
+        assert unconditioned, "no cross-stack grant left: the deny may be redundant now"
+
+
 def test_every_bucket_is_versioned_private_and_owner_enforced(synthesised):
     for stage in synthesised.values():
         buckets = _buckets(stage.template("data-lake"))
