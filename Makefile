@@ -72,7 +72,7 @@ lint: install ## ruff lint + format check, mypy type check, actionlint on the wo
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
-	$(VENV)/bin/actionlint .github/workflows/*.yml
+	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(VENV)/bin/actionlint .github/workflows/*.yml
 
 format: install ## Apply ruff formatting and safe fixes
 	$(VENV)/bin/ruff format .

@@ -7,6 +7,7 @@ composite actions), so a job that gains a permission it does not use fails here.
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -231,21 +232,26 @@ def test_roles_and_region_come_from_variables(jobs):
         assert not re.search(r"arn:aws|\b\d{12}\b", path.read_text()), path
 
 
-def _actionlint() -> str | None:
-    beside_python = Path(sys.executable).parent / "actionlint"
-    return str(beside_python) if beside_python.is_file() else shutil.which("actionlint")
+def _venv_path() -> dict[str, str]:
+    """PATH with this interpreter's bin first: actionlint runs shellcheck from there."""
+    venv_bin = str(Path(sys.executable).parent)
+    return {**os.environ, "PATH": os.pathsep.join([venv_bin, os.environ.get("PATH", "")])}
 
 
-def test_actionlint_finds_nothing():
-    binary = _actionlint()
-    if binary is None:
-        pytest.skip("actionlint is not installed (requirements-dev.txt pins it)")
+def test_actionlint_finds_nothing_with_shellcheck_on():
+    env = _venv_path()
+    binary = shutil.which("actionlint", path=env["PATH"])
+    assert binary, "actionlint is missing: requirements-dev.txt pins it"
+    assert shutil.which("shellcheck", path=env["PATH"]), "requirements-dev.txt pins shellcheck"
     result = subprocess.run(
-        [binary, "-no-color", *map(str, WORKFLOWS)],
+        [binary, "-no-color", "-verbose", *map(str, WORKFLOWS)],
         cwd=ROOT,
+        env=env,
         capture_output=True,
         text=True,
         timeout=120,
         check=False,
     )
     assert result.returncode == 0, result.stdout + result.stderr
+    # Without shellcheck actionlint silently skips every `run:` script.
+    assert 'Rule "shellcheck" was disabled' not in result.stderr
