@@ -10,8 +10,7 @@ from browser_pages import CHROMIUM, CHROMIUM_ARGS
 
 @pytest.fixture(scope="module")
 def browser():
-    if shutil.which(CHROMIUM) is None:
-        pytest.skip("Debian's chromium is not installed (make system-deps)")
+    assert shutil.which(CHROMIUM), f"{CHROMIUM} is missing: `make system-deps` installs it"
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:

@@ -194,7 +194,8 @@ def test_one_variant_alarms_on_its_own_metric(tmp_path, disposable):
 
 def test_names_match_what_lambda_drift_publishes(monkeypatch):
     monkeypatch.syspath_prepend(str(drift_job.DRIFT_LAMBDA))
-    drift_metrics = pytest.importorskip("drift_metrics")
+    import drift_metrics
+
     assert drift_metrics.NAMESPACE == NAMESPACE
     assert {SCORE_PSI, LENGTH_PSI, OOV_RATE, REVIEWS, *SHARES} == set(drift_metrics.METRIC_UNITS)
 
