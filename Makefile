@@ -18,7 +18,7 @@ export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export SPARK_LOCAL_IP := 127.0.0.1
 export PYSPARK_PYTHON := $(abspath $(PY))
 
-.PHONY: help install system-deps synth test test-fast lint format images demo etl train model serve batch drift ab-report experiments bench cost clean
+.PHONY: help install install-cdk system-deps synth test test-fast lint format images demo etl train model serve batch drift ab-report experiments bench cost clean
 
 # The sample ships in both raw layouts; the demo cleans the CSV one.
 ETL_INPUT ?= data/sample/reviews.csv
@@ -51,6 +51,10 @@ system-deps: ## Install Java 17 and Chromium from Debian if missing (needs root)
 	fi
 
 install: $(VENV)/.installed node_modules/.installed system-deps ## Create .venv and node_modules from the pinned files
+
+# CI's diff and deploy jobs: synthesis runs `.venv/bin/python app.py` under the pinned CLI,
+# and needs neither Java nor Chromium.
+install-cdk: $(VENV)/.installed node_modules/.installed ## Only what cdk synth, diff and deploy need
 
 # --- infrastructure -----------------------------------------------------------------
 # Synth needs no trained model: without one a stage deploys its API with no endpoint yet.

@@ -215,6 +215,20 @@ def test_two_deploys_of_one_stage_never_overlap(jobs):
     assert len(groups) == len(STAGES)
 
 
+def test_every_cdk_command_runs_after_the_install_it_needs(jobs):
+    """`npx --no-install cdk` needs node_modules, and the app it runs needs `.venv`."""
+    cdk_jobs = 0
+    for name, job in jobs.items():
+        runs = [step.get("run", "") for step in _steps(job["steps"])]
+        cdk_steps = [i for i, run in enumerate(runs) if "npx --no-install cdk" in run]
+        if not cdk_steps:
+            continue
+        cdk_jobs += 1
+        installs = [i for i, run in enumerate(runs) if re.search(r"\bmake (install|test)\b", run)]
+        assert installs and installs[0] < cdk_steps[0], name
+    assert cdk_jobs == 3  # diff, deploy-dev, deploy-prod
+
+
 def test_roles_and_region_come_from_variables(jobs):
     sessions = [
         (name, step["with"])
