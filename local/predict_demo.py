@@ -63,9 +63,13 @@ def run_demo(model_dir: Path, stage: str | None = None) -> int:
             f"POST /predict ({len(DEMO_REVIEWS)} reviews) -> {status}, model {answer.get('model')}"
         )
         if status == 200 and len(answer["predictions"]) == len(DEMO_REVIEWS):
-            print(f"  {'label':<9} {'score':>5}  review")
+            print(f"  {'label':<9} {'score':>5}  {'':<9}  review")
             for review, prediction in zip(DEMO_REVIEWS, answer["predictions"], strict=True):
-                print(f"  {prediction['label']:<9} {prediction['score']:>5.2f}  {shorten(review)}")
+                band = "uncertain" if prediction.get("uncertain") else ""
+                print(
+                    f"  {prediction['label']:<9} {prediction['score']:>5.2f}  {band:<9}  "
+                    f"{shorten(review)}"
+                )
         else:
             problems.append(f"/predict answered {status}: {answer}")
 
