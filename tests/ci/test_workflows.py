@@ -269,3 +269,30 @@ def test_actionlint_finds_nothing_with_shellcheck_on():
     assert result.returncode == 0, result.stdout + result.stderr
     # Without shellcheck actionlint silently skips every `run:` script.
     assert 'Rule "shellcheck" was disabled' not in result.stderr
+
+
+def test_composite_actions_scripts_pass_shellcheck(tmp_path):
+    """actionlint lints workflows only; the composite actions' `run:` scripts get the same
+    shellcheck here (expressions stand in as a plain word, as actionlint does)."""
+    env = _venv_path()
+    shellcheck = shutil.which("shellcheck", path=env["PATH"])
+    assert shellcheck, "requirements-dev.txt pins shellcheck"
+    scripts = []
+    for action in ACTIONS:
+        for index, step in enumerate(_load(action)["runs"]["steps"]):
+            if "run" not in step:
+                continue
+            assert step.get("shell") == "bash", f"{action}: step {index} must say shell: bash"
+            body = re.sub(r"\$\{\{[^}]*\}\}", "EXPRESSION", step["run"])
+            script = tmp_path / f"{action.parent.name}-{index}.sh"
+            script.write_text("#!/bin/bash\nset -e\n" + body)
+            scripts.append(str(script))
+    assert len(scripts) == 3
+    result = subprocess.run(
+        [shellcheck, "--severity=style", *scripts],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
