@@ -111,23 +111,22 @@ $(BUILD)/model/model.tar.gz: $(wildcard training/*.py) local/run_training.py com
 model: install ## Train the bootstrap model build/model/model.tar.gz (served with -c bootstrap_model=...)
 	$(MAKE) --no-print-directory train
 
-# Every model call is logged per variant (what `make ab-report` reads); CAPTURE_DIR writes
-# SageMaker data capture (what `make drift` reads).
+# Every model call is logged per variant (what `make ab-report` reads) and captured in
+# SageMaker's data-capture format under CAPTURE_DIR (what `make drift` reads).
 REQUEST_LOG ?= $(BUILD)/serve/requests.jsonl
-CAPTURE_DIR ?=
+CAPTURE_DIR ?= $(BUILD)/serve/capture
 SERVE_ARGS ?=
 serve: install $(BUILD)/model/model.tar.gz ## Local API + page on 127.0.0.1:$$PORT through the Lambda handler, STAGE's limits [SERVE_ARGS="--variant a=DIR:W --variant b=DIR:W --seed N" CAPTURE_DIR=dir]
-	PORT=$(PORT) $(PY) local/serve.py --model-dir $(BUILD)/model/model --stage $(STAGE) --request-log $(REQUEST_LOG) $(if $(CAPTURE_DIR),--capture-dir $(CAPTURE_DIR)) $(SERVE_ARGS)
+	PORT=$(PORT) $(PY) local/serve.py --model-dir $(BUILD)/model/model --stage $(STAGE) --request-log $(REQUEST_LOG) --capture-dir $(CAPTURE_DIR) $(SERVE_ARGS)
 
 INPUT ?=
 OUTPUT ?= $(BUILD)/batch
 batch: install $(BUILD)/model/model.tar.gz ## Batch Transform twin: INPUT (file or folder; default the ETL's scoring channel) -> OUTPUT/<name>.out
 	$(PY) local/batch.py $(INPUT) --output $(OUTPUT) --model-dir $(BUILD)/model/model --stage $(STAGE)
 
-CAPTURE ?= $(BUILD)/serve/capture
 MODEL ?= $(BUILD)/model/model
-drift: install ## Drift job twin: PSI, OOV and shares of CAPTURE against MODEL's drift baseline
-	$(PY) local/drift.py $(CAPTURE) --model-dir $(MODEL) --stage $(STAGE)
+drift: install ## Drift job twin: PSI, OOV and shares of CAPTURE_DIR (what make serve captured) against MODEL's baseline
+	$(PY) local/drift.py $(CAPTURE_DIR) --model-dir $(MODEL) --stage $(STAGE)
 
 MLFLOW_PORT ?= 5000
 experiments: install ## MLflow UI on 127.0.0.1:$(MLFLOW_PORT) over the local training runs (build/mlflow.db)
@@ -153,9 +152,9 @@ demo: install ## Synthesise dev, then ETL -> train -> predict through the handle
 bench: install ## Benchmarks on the real IMDb data (IMDB=path): ETL, training, serving
 	$(PY) bench/etl.py --data $(IMDB)
 	$(PY) bench/train.py --data $(IMDB)
-	$(PY) bench/serve.py --model-dir $(BUILD)/bench/model
+	$(PY) bench/serve.py --model-dir $(BUILD)/bench/model --reviews-csv $(IMDB)/test.csv.gz
 	$(PY) bench/handler_import.py
-	$(PY) bench/batch.py --model-dir $(BUILD)/bench/model
+	$(PY) bench/batch.py --model-dir $(BUILD)/bench/model --data $(IMDB)/test.csv.gz
 	$(PY) bench/compare_backends.py --model-dir $(BUILD)/bench/model --data $(IMDB)/test.csv.gz
 
 clean: ## Remove build output, synth output and caches (keeps .venv and node_modules)

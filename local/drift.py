@@ -55,12 +55,13 @@ def load_baseline(model_dir: Path) -> dict[str, Any] | None:
 
 
 def verdict(name: str, value: float, config: DriftConfig) -> str:
+    """What the cloud alarms would say: they fire above their threshold, not at it."""
     if name in ("ScorePsi", "LengthPsi"):
-        if value >= config.psi_alarm:
+        if value > config.psi_alarm:
             return "ALARM"
-        return "warning" if value >= config.psi_warning else "ok"
+        return "warning" if value > config.psi_warning else "ok"
     if name == "OovRate":
-        return "ALARM" if value >= config.oov_rate_alarm else "ok"
+        return "ALARM" if value > config.oov_rate_alarm else "ok"
     return ""
 
 

@@ -36,7 +36,6 @@ _GLUE_ROLE_WILDCARDS = {
     r'^Resource::\{"Fn::GetStackOutput".*"OutputName":"[^"]*RawBucket[^"]*"\}\}/\*$': (
         "The job reads every raw object; new uploads have unknown keys."
     ),
-    **nag.asset_bucket("CDK's asset bucket: the job reads its own script and modules from it."),
     r":log-group:/aws-glue/(jobs|crawlers|data-quality)\*$": (
         "Glue names its log groups per run under /aws-glue/; limited to that prefix in "
         "this account and region."

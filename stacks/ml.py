@@ -57,7 +57,6 @@ _TRAINING_ROLE_WILDCARDS = {
         "MLflow run artifacts under job- and run-named keys not known in advance; limited "
         "to one prefix each.",
     ),
-    **nag.asset_bucket("CDK's asset bucket: the training job downloads its source bundle."),
     rf":log-group:{TRAINING_LOG_GROUP}\*$": (
         "SageMaker names training log streams per job under this one log group prefix."
     ),

@@ -26,9 +26,6 @@ KEY_GRANT_ACTIONS = {
     ),
 }
 CDK_GRANT_ACTIONS = {**BUCKET_GRANT_ACTIONS, **KEY_GRANT_ACTIONS}
-ASSET_BUCKET_OBJECTS = (
-    r"^Resource::arn:<AWS::Partition>:s3:::cdk-\w+-assets-<AWS::AccountId>-<AWS::Region>/\*$"
-)
 ECR_AUTHORIZATION_TOKEN = {
     r"^Resource::\*$": (
         "ecr:GetAuthorizationToken supports no resource-level permissions; pulling itself "
@@ -40,11 +37,6 @@ ECR_AUTHORIZATION_TOKEN = {
 def under_prefixes(prefixes: tuple[str, ...], reason: str) -> dict[str, str]:
     """Objects under one of `prefixes` (a folder of a bucket), whose keys are not known."""
     return {rf"/({'|'.join(prefixes)})/\*$": reason}
-
-
-def asset_bucket(reason: str) -> dict[str, str]:
-    """CDK's bootstrap asset bucket, read by a role that loads its own asset from it."""
-    return {ASSET_BUCKET_OBJECTS: reason}
 
 
 # Path segments that name no resource: the CDK's default children.

@@ -57,10 +57,27 @@ class NotificationsStack(Stack):
             master_key=key,
             enforce_ssl=True,
         )
-        # CloudWatch alarm actions need no topic policy (the key policy admits them).
-        # AWS Budgets and EventBridge rules publish through these statements, limited to
-        # this account and, for EventBridge, to its rules: the monitoring stack's rule
-        # targets an imported view of the topic so the CDK adds no unconditioned grant.
+        # A topic policy replaces SNS's default one, which is what lets the account's own
+        # services publish: CloudWatch alarms, AWS Budgets and EventBridge rules each get
+        # a statement, limited to this account and, for alarms and rules, to their ARNs.
+        # The monitoring stack's rule targets an imported view of the topic so the CDK
+        # adds no unconditioned grant.
+        topic.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="AllowCloudWatchAlarmsOfThisAccount",
+                principals=[iam.ServicePrincipal("cloudwatch.amazonaws.com")],
+                actions=["sns:Publish"],
+                resources=[topic.topic_arn],
+                conditions={
+                    "StringEquals": {"aws:SourceAccount": Aws.ACCOUNT_ID},
+                    "ArnLike": {
+                        "aws:SourceArn": (
+                            f"arn:{Aws.PARTITION}:cloudwatch:{Aws.REGION}:{Aws.ACCOUNT_ID}:alarm:*"
+                        )
+                    },
+                },
+            )
+        )
         topic.add_to_resource_policy(
             iam.PolicyStatement(
                 sid="AllowBudgetsToPublish",

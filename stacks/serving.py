@@ -109,13 +109,15 @@ class ServingStack(Stack):
         """The gated shift, for an endpoint with more than one production variant."""
         if model.endpoint is None or len(model.variants) < 2:
             return None
+        # Two production variants always have a report to run (see _ab_report).
+        assert report is not None
         shift = TrafficShift(
             self,
             "TrafficShift",
             config=config.traffic_shift,
             endpoint=model.endpoint,
             topic=topic,
-            report=report.function if report else None,
+            report=report.function,
             key=lake.key,
             retention=retention,
         )
@@ -126,9 +128,10 @@ class ServingStack(Stack):
     def _ab_report(
         self, model: DeployedModel, lake: DataLake, retention: Retention
     ) -> AbReport | None:
-        """The A/B report, for an endpoint with named variants."""
+        """The A/B report, for an endpoint with two variants to compare (production
+        variants, or one and its shadow); a lone named variant has nothing to compare."""
         endpoint = model.endpoint
-        if endpoint is None or not model.named_variants:
+        if endpoint is None or len(endpoint.variants) < 2:
             return None
         report = AbReport(
             self,

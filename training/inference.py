@@ -73,6 +73,7 @@ from serving_requests import (  # noqa: E402
     RejectedRequest,
     check_review,
     decode_body,
+    parse_json_object,
 )
 from uncertainty import THRESHOLD_ENV, label_and_score, override_threshold  # noqa: E402
 
@@ -115,14 +116,7 @@ def _media_type(value: str | None) -> str:
 
 
 def _reviews_from_json(text: str) -> list[Any]:
-    try:
-        payload = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InvalidInputError("invalid_json", f"body is not valid JSON ({exc.msg})") from exc
-    if not isinstance(payload, dict):
-        raise InvalidInputError(
-            "invalid_type", 'body must be a JSON object with "reviews" or "review"'
-        )
+    payload = parse_json_object(text, "body", '"reviews" or "review"')
     if "reviews" in payload:
         reviews = payload["reviews"]
         if not isinstance(reviews, list):

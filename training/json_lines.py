@@ -26,7 +26,7 @@ import json
 from typing import Any, NamedTuple
 
 from review_labels import SENTIMENT_NAMES, parse_label
-from serving_requests import InvalidInputError, check_review
+from serving_requests import InvalidInputError, check_review, parse_json_object
 
 JSONLINES_CONTENT_TYPE = "application/jsonlines"
 
@@ -71,13 +71,7 @@ def _payload(raw: str | bytes) -> dict[str, Any]:
             raw = raw.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
             raise InvalidInputError("invalid_encoding", f"line is not UTF-8 ({exc})") from exc
-    try:
-        payload = json.loads(raw.removesuffix("\r"))
-    except (ValueError, RecursionError) as exc:
-        raise InvalidInputError("invalid_json", f"line is not valid JSON ({exc})") from exc
-    if not isinstance(payload, dict):
-        raise InvalidInputError("invalid_type", 'line must be a JSON object with "review"')
-    return payload
+    return parse_json_object(raw.removesuffix("\r"), "line", '"review"')
 
 
 def _line(number: int, raw: str | bytes) -> Line:

@@ -89,3 +89,19 @@ def check_review(name: str, review: object) -> str:
                 "invalid_encoding", f"{name} is not Unicode text ({exc.reason})"
             ) from exc
     return review
+
+
+def parse_json_object(text: str, what: str, expected: str) -> dict[str, Any]:
+    """`text` as a JSON object, or the client's mistake as an InvalidInputError.
+
+    json.loads raises ValueError for more than broken syntax (an integer of more than
+    4,300 digits) and RecursionError for deep nesting; each is the sender's fault, never
+    the model's, so each is `invalid_json` rather than a 500.
+    """
+    try:
+        payload = json.loads(text)
+    except (ValueError, RecursionError) as exc:
+        raise InvalidInputError("invalid_json", f"{what} is not valid JSON ({exc})") from exc
+    if not isinstance(payload, dict):
+        raise InvalidInputError("invalid_type", f"{what} must be a JSON object with {expected}")
+    return payload

@@ -12,6 +12,7 @@ from local_http import request
 from ab_report import main as ab_report_main
 from data_capture import CaptureWriter
 from drift import main as drift_main
+from drift import verdict
 from drift_features import BASELINE_FILENAME, build_baseline
 from local_runtime import LocalRuntime
 from local_server import running_server
@@ -113,3 +114,15 @@ def test_ab_report_needs_a_log_with_two_variants(tmp_path, capsys):
     )
     assert ab_report_main([str(one)]) == 2
     assert "an A/B report needs two" in capsys.readouterr().err
+
+
+def test_the_table_says_what_the_cloud_alarms_would_say_at_their_thresholds():
+    from stacks.config import cdk_json_context, stage_config
+
+    drift = stage_config(cdk_json_context(), "prod").monitoring.drift
+    # CloudWatch compares with GreaterThanThreshold: a value at a threshold is below it.
+    assert verdict("ScorePsi", drift.psi_alarm, drift) == "warning"
+    assert verdict("ScorePsi", drift.psi_warning, drift) == "ok"
+    assert verdict("LengthPsi", drift.psi_alarm + 0.01, drift) == "ALARM"
+    assert verdict("OovRate", drift.oov_rate_alarm, drift) == "ok"
+    assert verdict("OovRate", drift.oov_rate_alarm + 0.01, drift) == "ALARM"

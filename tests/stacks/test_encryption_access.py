@@ -57,19 +57,24 @@ def test_every_role_that_may_publish_to_an_encrypted_topic_can_use_its_key(graph
 def test_every_service_that_may_publish_to_an_encrypted_topic_can_use_its_key(graph):
     services = set()
     for topic, key in _encrypted_topics(graph):
+        allowed: set[str] = set()
         for stack, _, policy in graph.resources("AWS::SNS::TopicPolicy"):
             topics = [graph.target(t, stack) for t in policy["Properties"]["Topics"]]
             if topic not in topics:
                 continue
             for statement in StageGraph.statements(policy["Properties"]["PolicyDocument"], stack):
                 if graph.covers(statement, "sns:Publish", None):
-                    services.update(statement.principals)
-        for stack, _, alarm in graph.resources("AWS::CloudWatch::Alarm"):
-            actions = alarm["Properties"].get("AlarmActions", []) + alarm["Properties"].get(
-                "OKActions", []
-            )
-            if any(graph.target(a, stack) == topic for a in actions):
-                services.add("cloudwatch.amazonaws.com")
+                    allowed.update(statement.principals)
+        services |= allowed
+        for kind in ("AWS::CloudWatch::Alarm", "AWS::CloudWatch::CompositeAlarm"):
+            for stack, _, alarm in graph.resources(kind):
+                actions = alarm["Properties"].get("AlarmActions", []) + alarm["Properties"].get(
+                    "OKActions", []
+                )
+                if any(graph.target(a, stack) == topic for a in actions):
+                    services.add("cloudwatch.amazonaws.com")
+                    # The topic policy replaces SNS's default one: alarms need a statement.
+                    assert "cloudwatch.amazonaws.com" in allowed, alarm
         for service in sorted(services):
             assert _service_can_encrypt(graph, service.split(".")[0], key), service
     assert {"budgets.amazonaws.com", "events.amazonaws.com", "cloudwatch.amazonaws.com"} <= services

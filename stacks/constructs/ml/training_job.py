@@ -81,6 +81,9 @@ def training_job_definition(config: TrainingConfig, inputs: TrainingInputs) -> d
         "sagemaker_program": json.dumps("train.py"),
         "sagemaker_submit_directory": json.dumps(inputs.source_uri),
         "sagemaker_container_log_level": "20",
+        # The band's target (training.uncertainty_target_accuracy); a hyperparameter of
+        # the same name in training.hyperparameters wins, as it is written later.
+        "uncertainty-target-accuracy": json.dumps(config.uncertainty_target_accuracy),
         **{name: json.dumps(value) for name, value in config.hyperparameters.items()},
         # Built from the job's name at run time. A plain string, not JSON: the training
         # toolkit passes a value that is not JSON through unchanged.

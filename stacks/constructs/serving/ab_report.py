@@ -4,8 +4,8 @@ It compares the endpoint's variants over a time span from CloudWatch metrics
 (`GetMetricData`) and, when the event names them (`labelled_results`: variant ->
 `s3://<predictions bucket>/scored_reviews/run_date=.../run_id=.../`), labelled
 batch-scoring results, which its role may only read. Its code lives in
-`lambda/ab_report/` (`ab_report_handler.handler`); until that code exists the stage
-deploys no report and the shift runs without one.
+`lambda/ab_report/` (`ab_report_handler.handler`). A stage deploys it when its endpoint
+has two variants to compare, which every stage with a traffic shift has.
 """
 
 from __future__ import annotations

@@ -37,7 +37,6 @@ _MODEL_ROLE_WILDCARDS = {
         "Model artifacts are read and captured requests written under job- and "
         "date-named keys; limited to one prefix each.",
     ),
-    **nag.asset_bucket("CDK's asset bucket: the endpoint loads the bootstrap model from it."),
     rf":log-group:{ENDPOINT_LOG_GROUP}\*$": (
         "SageMaker names endpoint log streams per instance under this prefix."
     ),

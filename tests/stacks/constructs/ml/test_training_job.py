@@ -53,3 +53,16 @@ def test_volumes_and_output_are_encrypted_and_channels_follow_the_lake(training)
     uris = [c["DataSource"]["S3DataSource"]["S3Uri"] for c in definition["InputDataConfig"]]
     assert uris == [f"s3://curated/curated_reviews/{channel}/" for channel in CHANNELS]
     assert definition["AlgorithmSpecification"]["MetricDefinitions"] == [GATE_METRIC]
+
+
+def test_the_bands_target_accuracy_reaches_train_py(training, tmp_path, monkeypatch):
+    target = dataclasses.replace(training, uncertainty_target_accuracy=0.95)
+    parameters = training_job_definition(target, INPUTS)["HyperParameters"]
+    assert parameters["uncertainty-target-accuracy"] == "0.95"
+    # The toolkit passes it as `--uncertainty-target-accuracy 0.95`, which train.py reads.
+    monkeypatch.setenv("SM_MODEL_DIR", str(tmp_path))
+    monkeypatch.setenv("SM_CHANNEL_TRAIN", str(tmp_path))
+    import train
+
+    args = train.parse_args(["--uncertainty-target-accuracy", "0.95"])
+    assert args.uncertainty_target_accuracy == 0.95
