@@ -112,7 +112,7 @@ def main(argv: list[str] | None = None) -> int:
         f"{stats.records:,} capture records, {stats.reviews:,} scored reviews; skipped: "
         f"{stats.malformed} malformed, {stats.unknown_encoding} of unknown encoding, "
         f"{stats.without_output} without output, {stats.unreadable} unreadable; "
-        f"{stats.rejected_lines} rejected lines"
+        f"{stats.rejected_lines} rejected lines; {stats.model_cards} model-card calls"
     )
     results = []
     for (endpoint, variant), reviews in sorted(groups.items()):

@@ -28,6 +28,9 @@ from typing import Any
 TEXT_ENCODINGS = frozenset({"JSON", "CSV"})
 JSON_TYPE = "application/json"
 JSON_LINES_TYPE = "application/jsonlines"
+# GET /model asks the endpoint for its model card with this request type (inference.py);
+# capture records those calls too, and they hold no review to measure.
+MODEL_CARD_TYPE = "application/vnd.reviews.model-card+json"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -47,13 +50,11 @@ class CaptureStats:
     unreadable: int = 0
     rejected_lines: int = 0
     reviews: int = 0
+    # Model-card calls: normal traffic with nothing to measure, so not skipped records.
+    model_cards: int = 0
 
     def skipped(self) -> int:
         return self.malformed + self.unknown_encoding + self.without_output + self.unreadable
-
-    def add(self, other: CaptureStats) -> None:
-        for field in dataclasses.fields(self):
-            setattr(self, field.name, getattr(self, field.name) + getattr(other, field.name))
 
 
 class _SkipRecordError(Exception):
@@ -156,6 +157,8 @@ def _scored(record: Any, stats: CaptureStats) -> list[ScoredReview]:
     if "endpointOutput" not in capture:
         raise _SkipRecordError("without_output")
     request_type, request_text = decode_side(capture.get("endpointInput"))
+    if request_type == MODEL_CARD_TYPE:
+        raise _SkipRecordError("model_cards")
     answer_type, answer_text = decode_side(capture["endpointOutput"])
     reviews = request_reviews(request_type, request_text)
     predictions = answer_predictions(answer_type, answer_text)

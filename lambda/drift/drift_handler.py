@@ -151,8 +151,14 @@ def handler(event: Mapping[str, Any] | None, context: Any) -> dict[str, Any]:
     period_end = datetime.fromisoformat(str(end)) if end else datetime.now(UTC)
     s3, cloudwatch = _clients()
     outcome = run_drift_job(settings, s3, cloudwatch, period_end)
-    if outcome["status"] == "no_baseline":
-        logger.warning("the served model has no drift baseline: nothing measured", extra=outcome)
+    unmeasured = [
+        f"{v['variant']} ({v['status']})"
+        for v in outcome["variants"]
+        if v["status"] in ("no_baseline", "bad_baseline")
+    ]
+    if unmeasured:
+        # Drift monitoring stopped for these variants, whatever the others published.
+        logger.warning(f"no usable drift baseline for {', '.join(unmeasured)}", extra=outcome)
     else:
         logger.info("drift job done", extra=outcome)
     return outcome

@@ -17,16 +17,22 @@ from botocore.exceptions import (
     ConnectionClosedError,
     ConnectTimeoutError,
     EndpointConnectionError,
+    IncompleteReadError,
     ReadTimeoutError,
+    ResponseStreamingError,
 )
 
-# What a SageMaker call raises: an error answer, or no answer (unreachable, timed out).
+# An answer that broke off while it was being read (the connection dropped mid-body).
+_CUT_OFF = (ResponseStreamingError, IncompleteReadError)
+# What a SageMaker call raises: an error answer, no answer (unreachable, timed out), or
+# an answer cut off.
 CALL_ERRORS = (
     ClientError,
     ReadTimeoutError,
     ConnectTimeoutError,
     EndpointConnectionError,
     ConnectionClosedError,
+    *_CUT_OFF,
 )
 # Error codes botocore's standard retry mode treats as throttling: if one still reaches
 # us, the retries are spent and the caller should come back later.
@@ -147,6 +153,9 @@ def endpoint_error(err: Exception) -> ApiError:
     detail = error_detail(err)
     if isinstance(err, ReadTimeoutError | ConnectTimeoutError):
         return ApiError(504, "endpoint_timeout", "The model did not answer in time.", detail)
+    if isinstance(err, _CUT_OFF):
+        cut = "The model's answer was cut off; retry shortly."
+        return ApiError(502, "upstream_error", cut, detail)
     if not isinstance(err, ClientError):
         return unavailable("The model endpoint could not be reached.", detail, "5")
     code = str(err.response.get("Error", {}).get("Code", ""))

@@ -128,3 +128,25 @@ def test_the_variant_comes_from_the_capture_path():
     assert endpoint_and_variant(key) == ("reviews-prod", "challenger")
     with pytest.raises(ValueError):
         endpoint_and_variant("challenger/2026/01/31.jsonl")
+
+
+def test_model_card_calls_are_counted_apart_not_skipped():
+    # GET /model asks the endpoint for its card; capture records those calls too.
+    card = record(
+        side("INPUT", "application/vnd.reviews.model-card+json", "{}", "JSON"),
+        side("OUTPUT", "application/json", json.dumps({"model_version": "v1"}), "JSON"),
+    )
+    stats = CaptureStats()
+    assert list(read_capture([card, card], stats)) == []
+    assert (stats.records, stats.model_cards, stats.skipped()) == (2, 2, 0)
+
+
+def test_the_card_request_type_is_the_one_inference_and_the_api_use():
+    # Three bundles (model code, predict Lambda, drift Lambda) each carry the constant.
+    from pathlib import Path
+
+    from capture_records import MODEL_CARD_TYPE
+
+    root = Path(__file__).resolve().parents[3]
+    for path in (root / "training/inference.py", root / "lambda/predict/prediction_service.py"):
+        assert f'MODEL_CARD_CONTENT_TYPE = "{MODEL_CARD_TYPE}"' in path.read_text(), path

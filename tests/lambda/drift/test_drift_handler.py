@@ -191,6 +191,31 @@ def test_the_lambda_entry_point_reads_its_environment(aws, monkeypatch):
     assert published(cloudwatch, "champion")["Reviews"] == 150
 
 
+def test_the_entry_point_warns_naming_each_variant_left_unmeasured(aws, monkeypatch):
+    s3, _ = aws
+    put_capture(
+        s3, "champion", datetime(2026, 1, 31, 3, tzinfo=UTC), [scored_record("good", 0.9)] * 200
+    )
+    monkeypatch.setenv("CAPTURE_S3_URI", f"s3://{BUCKET}/data-capture/")
+    monkeypatch.setenv("ENDPOINT_NAME", ENDPOINT)
+    monkeypatch.setenv("BASELINE_S3_URI", f"s3://{BUCKET}/models/gone/drift_baseline.json")
+    import drift_handler
+
+    module = importlib.reload(drift_handler)
+    module._clients.cache_clear()
+    context = SimpleNamespace(
+        function_name="drift",
+        memory_limit_in_mb=256,
+        invoked_function_arn="arn",
+        aws_request_id="r",
+    )
+    warnings: list[str] = []
+    monkeypatch.setattr(module.logger, "warning", lambda message, **_: warnings.append(message))
+    outcome = module.handler({"period_end": PERIOD_END.isoformat()}, context)
+    assert outcome["status"] == "no_baseline"
+    assert warnings == ["no usable drift baseline for champion (no_baseline)"]
+
+
 def test_the_baseline_is_read_from_a_cdk_asset_whatever_its_key_ends_with(aws):
     from capture_store import baseline_from_s3
 

@@ -5,7 +5,13 @@ from __future__ import annotations
 import json
 
 import pytest
-from botocore.exceptions import ConnectTimeoutError, EndpointConnectionError, ReadTimeoutError
+from botocore.exceptions import (
+    ConnectTimeoutError,
+    EndpointConnectionError,
+    IncompleteReadError,
+    ReadTimeoutError,
+    ResponseStreamingError,
+)
 from predict_fakes import ENDPOINT, client_error, error_of
 
 
@@ -141,6 +147,20 @@ def test_timeouts_are_504(api, error):
 def test_timeout_while_reading_the_answer_is_504(api):
     api.runtime.body_error = ReadTimeoutError(endpoint_url="https://runtime.sagemaker.test")
     assert api.predict({"review": "good"}).status == 504
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        ResponseStreamingError(error=ConnectionResetError("reset by peer")),
+        IncompleteReadError(actual_bytes=10, expected_bytes=80),
+    ],
+)
+def test_an_answer_cut_off_while_read_is_502_not_500(api, error):
+    api.runtime.body_error = error
+    answer = api.predict({"review": "good"})
+    assert answer.status == 502
+    assert error_of(answer)["code"] == "upstream_error"
 
 
 # -- 500 -----------------------------------------------------------------------------------
