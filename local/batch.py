@@ -68,13 +68,10 @@ class FileResult:
 
 
 def default_input() -> Path:
-    """The ETL's JSON Lines scoring channel: curated/<scoring>/ (or under curated_reviews/)."""
+    """The local ETL's JSON Lines scoring channel, build/etl/curated/<scoring>/."""
     import lake_layout
 
-    channel = getattr(lake_layout, "SCORING_CHANNEL", "scoring")
-    curated = repo_paths.REPO_ROOT / "build" / "etl" / "curated"
-    candidates = [curated / channel, curated / lake_layout.CURATED_TABLE / channel]
-    return next((path for path in candidates if path.exists()), candidates[0])
+    return repo_paths.REPO_ROOT / "build" / "etl" / "curated" / lake_layout.SCORING_CHANNEL
 
 
 def _hidden(path: Path, base: Path) -> bool:

@@ -7,7 +7,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -50,10 +49,8 @@ def test_serve_stops_gracefully_on_sigterm(trained_model_dir):
 def test_demo_prints_predictions_and_stops(trained_model_dir, capsys):
     from predict_demo import main as demo_main
 
-    started = time.monotonic()
     assert demo_main(["--model-dir", str(trained_model_dir)]) == 0
     output = capsys.readouterr().out
     assert "POST /predict (4 reviews) -> 200" in output
     assert "empty_review" in output
     assert "Server stopped." in output
-    assert time.monotonic() - started < 30

@@ -112,7 +112,6 @@ def test_role_trusts_exactly_one_repository_and_context(template, role, subject)
             "StringEquals": {f"{ISSUER}:aud": "sts.amazonaws.com", f"{ISSUER}:sub": subject}
         },
     }
-    assert "*" not in subject and "?" not in subject
     assert properties["MaxSessionDuration"] == 3600
     assert "ManagedPolicyArns" not in properties and "Policies" not in properties
 

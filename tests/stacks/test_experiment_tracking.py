@@ -36,7 +36,9 @@ def test_only_a_stage_that_tracks_experiments_has_an_mlflow_app(dev, prod):
     assert props["ModelRegistrationMode"] == "AutoModelRegistrationDisabled"
     store = json.dumps(props["ArtifactStoreUri"])
     assert "ModelsBucket" in store and store.endswith(f'/{MLFLOW_PREFIX}/"]]}}')
-    assert props["RoleArn"] == {"Fn::GetAtt": ["MlflowAppRole4422AC37", "Arn"]}
+    ml = prod.stack("ml")
+    role = ml.node.find_child("MlflowAppRole").node.default_child
+    assert props["RoleArn"] == {"Fn::GetAtt": [ml.get_logical_id(role), "Arn"]}
     # Runs' history lives in the App: kept with the stage's data.
     assert app["DeletionPolicy"] == "Retain"
 

@@ -153,13 +153,13 @@ def test_a_finished_shift_reports_and_notifies(variants, states):
     assert path[-2:] == ["NotifyShifted", "Shifted"]
     message = states["NotifyShifted"]["Parameters"]["Message"]
     assert "cdk.json" in message["next"]
-    if variants.stack("serving").outputs.ab_report is not None:
-        assert path == ["ReportAfterShift", "NotifyShifted", "Shifted"]
-        report = states["ReportAfterShift"]
-        assert report["Parameters"]["Payload.$"] == "$.plan.report"
-        # A failed report never changes the outcome of the shift.
-        assert report["Catch"][0]["Next"] == "NotifyShifted"
-        assert states["Plan-challenger"]["Result"]["report"]["champion"] == "champion"
+    assert variants.stack("serving").outputs.ab_report is not None
+    assert path == ["ReportAfterShift", "NotifyShifted", "Shifted"]
+    report = states["ReportAfterShift"]
+    assert report["Parameters"]["Payload.$"] == "$.plan.report"
+    # A failed report never changes the outcome of the shift.
+    assert report["Catch"][0]["Next"] == "NotifyShifted"
+    assert states["Plan-challenger"]["Result"]["report"]["champion"] == "champion"
 
 
 def test_the_machine_may_touch_only_its_endpoint_gate_alarms_topic_and_report(variants):
@@ -189,8 +189,10 @@ def test_the_machine_may_touch_only_its_endpoint_gate_alarms_topic_and_report(va
     assert "Topic" in json.dumps(publish["Resource"]) and actions(publish) == ["sns:Publish"]
     # The topic is encrypted: publishing needs its key.
     assert any("TopicKey" in json.dumps(s["Resource"]) for s in by_service["kms"])
-    for statement in by_service.get("lambda", []):
-        assert "AbReportFunction" in json.dumps(statement["Resource"])
+    # The shift runs the A/B report when it ends, so it may invoke that function alone.
+    (invoke,) = by_service["lambda"]
+    assert {a.lower() for a in actions(invoke)} == {"lambda:invokefunction"}
+    assert "AbReportFunction" in json.dumps(invoke["Resource"])
     wildcard = [a for s in statements if s["Resource"] == "*" for a in actions(s)]
     assert all(a.split(":")[0] in {"logs", "xray"} for a in wildcard), wildcard
 

@@ -134,26 +134,15 @@ def test_other_formats_are_refused(small_ensemble, tmp_path):
     assert not is_model_dir(tmp_path / "code")
 
 
-# What the ML stack's source bundle holds besides training/*.py, flat beside train.py.
-SOURCE_BUNDLE_COMMON = (
-    "text_normalization.py",
-    "review_labels.py",
-    "training_metrics.py",
-    "lake_layout.py",
-    "drift_features.py",
-)
-
-
 @pytest.mark.training
 def test_train_runs_from_a_flat_source_bundle(tmp_path):
-    # SageMaker's layout: every module in one directory, no repository around it.
+    # SageMaker's layout: exactly what the ML stack bundles, flat in one directory.
+    from stacks.ml import training_source_files
+
     source = tmp_path / "code"
     source.mkdir()
-    for path in [
-        *(REPO_ROOT / "training").glob("*.py"),
-        *(REPO_ROOT / "common" / name for name in SOURCE_BUNDLE_COMMON),
-    ]:
-        shutil.copyfile(path, source / path.name)
+    for name, path in training_source_files().items():
+        shutil.copyfile(path, source / name)
     train_dir = tmp_path / "train"
     train_dir.mkdir()
     make_reviews(24, seed=9).to_csv(train_dir / "part-0.csv", index=False)

@@ -5,9 +5,6 @@ Lambda with the shared measures from common/. It reads one endpoint's data captu
 (read-only, KMS decrypt) and the served model's artifact, whose drift_baseline.json
 train.py wrote, and publishes PSI, OOV and shares per variant to CloudWatch in its own
 namespace, the only one its role may write.
-
-Until lambda/drift holds its handler the bundle has only the shared files: synth and
-deploy work, and each run fails with an import error that the job's error alarm reports.
 """
 
 from __future__ import annotations

@@ -51,7 +51,12 @@ def comprehend(stubbed_client) -> Iterator[tuple[Api, Stubber]]:
     fakes must see no call."""
     original = handler_module._service.settings
     runtime, sagemaker = FakeRuntime(), FakeSageMaker()
-    handler_module.configure(settings=COMPREHEND_SETTINGS, comprehend=stubbed_client)
+    handler_module.configure(
+        settings=COMPREHEND_SETTINGS,
+        runtime=runtime,
+        sagemaker=sagemaker,
+        comprehend=stubbed_client,
+    )
     try:
         with Stubber(stubbed_client) as stubber:
             yield Api(runtime, sagemaker), stubber

@@ -14,8 +14,6 @@ import pytest
 from api_settings import Settings
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
-# The Lambda asset: lambda/predict/*.py with these files of common/ flat beside them.
-BUNDLED_COMMON = ("text_normalization.py", "predict_request.py", "predict_request.schema.json")
 
 
 def bundle_layout(target: Path) -> Path:
@@ -23,7 +21,10 @@ def bundle_layout(target: Path) -> Path:
     target.mkdir()
     for source in (REPO_ROOT / "lambda" / "predict").glob("*.py"):
         shutil.copy(source, target)
-    for name in BUNDLED_COMMON:
+    # The files of common/ the serving stack ships flat beside them.
+    from stacks.constructs.serving.predict_function import SHARED_FILES
+
+    for name in SHARED_FILES:
         shutil.copy(REPO_ROOT / "common" / name, target)
     return target
 

@@ -97,7 +97,7 @@ def test_the_job_runs_the_drift_handler_on_the_drift_schedule(two_variants):
             separators=(",", ":"),
         ),
         "MIN_REVIEWS": str(DRIFT.min_reviews),
-        "PERIOD_HOURS": "24",
+        "PERIOD_HOURS": str(period_hours(DRIFT.schedule)),
         "POWERTOOLS_SERVICE_NAME": "drift-job",
     }
     (rule,) = _of_type(template, "AWS::Events::Rule").values()
@@ -206,10 +206,3 @@ def test_names_match_what_lambda_drift_publishes(monkeypatch):
 )
 def test_a_run_reads_the_hours_since_the_previous_run(schedule, hours):
     assert period_hours(schedule) == hours
-
-
-def test_synth_works_before_lambda_drift_lands(tmp_path, disposable, monkeypatch):
-    monkeypatch.setattr(drift_job, "DRIFT_LAMBDA", tmp_path / "no-such-folder")
-    template, _ = _synth(tmp_path / "out", disposable, {"AllTraffic": "assets/abc.tar.gz"})
-    (function,) = _of_type(template, "AWS::Lambda::Function").values()
-    assert function["Properties"]["Handler"] == "drift_handler.handler"
