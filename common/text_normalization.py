@@ -15,9 +15,10 @@ import unicodedata
 # Markup, in the order a browser's tokenizer would see it:
 # * comments, and <script>/<style> elements with their contents, which a reader never
 #   sees; unclosed, they run to the end of the text, as they do in a browser;
-# * tags of any length: "<" opens a tag only before a letter, "/letter", "!" or "?", and
-#   the tag runs to the next ">", as in HTML, so "<3", "a < b" and "</3" stay text (and a
-#   second pass finds nothing more: training normalises the ETL's clean text again);
+# * tags of any length, as their grammar has them: a name after "<" or "</", then
+#   attributes (names, name=value, quoted values may hold ">"), then an optional "/" and
+#   ">"; or "<!" / "<?" up to ">". So "<3", "a < b" and "</3" stay text, and a stray
+#   "film<book by far. ... 4/5 -> ..." loses no prose to a later ">";
 # * an unclosed tag that has attributes ("<img src=x onerror=alert(1)" with no ">"): the
 #   name and its name=value pairs go. Without ">" nothing says where the tag ends, and
 #   taking the rest of the review (what a browser does) would drop prose after a stray "<".
@@ -26,7 +27,8 @@ _MARKUP_ITEM = (
     r"<!--.*?(?:-->|\Z)"
     r"|<(?i:script)\b[^>]*>.*?(?:</(?i:script)\s*>|\Z)"
     r"|<(?i:style)\b[^>]*>.*?(?:</(?i:style)\s*>|\Z)"
-    r"|<(?:/?[A-Za-z]|[!?])[^>]*>"
+    r"|</?[A-Za-z][\w:-]*(?:\s+[^\s<>=/\"']+(?:\s*=\s*(?:\"[^\"]*\"|'[^']*'|[^\s<>\"']+))?)*\s*/?>"
+    r"|<[!?][^<>]*>"
     r"|<[A-Za-z][\w:-]*(?:\s+[\w:-]+\s*=\s*(?:\"[^\"]*\"|'[^']*'|[^\s<>\"']+))+"
     r"|</?[A-Za-z][\w:-]*\s*\Z"
 )
@@ -53,12 +55,24 @@ def _gap(match: re.Match[str]) -> str:
     after = text[end] if end < len(text) else " "
     if before.isalnum() and after in _CLOSING:
         return ""
-    opening = before in _OPENING and (start < 2 or text[start - 2].isspace())
+    # The bracket opens a word if a space or other markup stands before it ("<p>(<i>").
+    opening = before in _OPENING and (
+        start < 2 or text[start - 2].isspace() or text[start - 2] == ">"
+    )
     return "" if opening and after.isalnum() else " "
 
 
 def _strip_markup(text: str) -> str:
-    return _MARKUP.sub(_gap, text) if "<" in text else text
+    # Removing one tag can complete another around it ("<b x <br /> y>"): repeat until
+    # nothing changes, so normalising clean text again finds nothing more.
+    for _ in range(3):
+        if "<" not in text:
+            break
+        stripped = _MARKUP.sub(_gap, text)
+        if stripped == text:
+            break
+        text = stripped
+    return text
 
 
 def normalize_text(text: str | None) -> str:
@@ -72,7 +86,9 @@ def normalize_text(text: str | None) -> str:
     """
     if text is None:
         return ""
-    cleaned = unicodedata.normalize("NFKC", _strip_markup(html.unescape(str(text))))
+    # NFKC first: it turns fullwidth "＜br＞" into a tag, which must go in this same pass
+    # (training normalises the ETL's clean text again and must find nothing more).
+    cleaned = _strip_markup(unicodedata.normalize("NFKC", html.unescape(str(text))))
     if _ODD.search(cleaned):
         cleaned = _ZERO_WIDTH.sub("", cleaned)
         cleaned = _CONTROL.sub(" ", cleaned)

@@ -108,7 +108,16 @@ def test_every_failure_notifies_the_topic_and_fails_the_run(definitions):
         catches = tasks_catching_everything(states)
         del catches["NotifyFailure"], catches["NotifyScored"]
         assert set(catches) >= {"LatestApproved", "CreateModel", "Transform", "RegisterPartition"}
+        # A failed transform deletes the run's model first; every other failure notifies.
+        assert catches.pop("Transform") == "DeleteModelAfterFailure"
         assert set(catches.values()) == {"NotifyFailure"}
+        cleanup = states["DeleteModelAfterFailure"]
+        assert cleanup["Next"] == "NotifyFailure"
+        assert cleanup["Catch"][0]["ResultPath"] == "$.cleanup_error"
+        assert states["Transform"]["Catch"][0]["ResultPath"] == "$.error"
+        for delete in ("DeleteModel", "DeleteModelAfterFailure"):
+            assert states[delete]["Parameters"] == {"ModelName.$": "$.run.name"}
+            assert states[delete]["Retry"][0]["MaxAttempts"] == 3
         assert states["NotifyFailure"]["Next"] == "ScoringFailed"
         assert states["ScoringFailed"] == {"Type": "Fail", "Error": "BatchScoringFailed"}
         # A request without an s3:// prefix, or no approved package: say why, then fail.

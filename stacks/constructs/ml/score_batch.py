@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from aws_cdk import Aws, Stack
+from aws_cdk import Aws, Duration, Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_stepfunctions as sfn
 from aws_cdk import aws_stepfunctions_tasks as tasks
@@ -91,20 +91,36 @@ class ScoreBatch(Steps):
                 "ResultPath": "$.transform",
             },
         )
-        # Models cost nothing but count against an account quota: one per run adds up.
-        delete_model = tasks.CallAwsService(
+        # Models cost nothing but count against an account quota: one per run adds up, so
+        # the run's model goes whether the transform succeeded or failed.
+        delete_model = self._delete_model("DeleteModel")
+        delete_after_failure = self._delete_model("DeleteModelAfterFailure")
+        # A clean-up that fails still reports the transform's error, not its own.
+        delete_after_failure.add_catch(
+            on_failure, errors=["States.ALL"], result_path="$.cleanup_error"
+        )
+        delete_after_failure.next(on_failure)
+        transform.add_catch(delete_after_failure, errors=["States.ALL"], result_path="$.error")
+        for task in (create_model, delete_model):
+            task.add_catch(on_failure, errors=["States.ALL"], result_path="$.error")
+        name_run.next(create_model).next(transform).next(delete_model)
+        self._bounds(name_run, delete_model)
+
+    def _delete_model(self, construct_id: str) -> tasks.CallAwsService:
+        delete = tasks.CallAwsService(
             self,
-            "DeleteModel",
+            construct_id,
             service="sagemaker",
             action="deleteModel",
             parameters={"ModelName": sfn.JsonPath.string_at("$.run.name")},
             iam_resources=[self._arn("model")],
             result_path=sfn.JsonPath.DISCARD,
         )
-        for task in (create_model, transform, delete_model):
-            task.add_catch(on_failure, errors=["States.ALL"], result_path="$.error")
-        name_run.next(create_model).next(transform).next(delete_model)
-        self._bounds(name_run, delete_model)
+        # A throttled delete must not fail a run whose predictions are written.
+        delete.add_retry(
+            errors=["States.ALL"], interval=Duration.seconds(5), max_attempts=3, backoff_rate=2
+        )
+        return delete
 
     def _arn(self, kind: str) -> str:
         return Stack.of(self).format_arn(

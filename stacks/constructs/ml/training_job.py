@@ -30,7 +30,8 @@ TUNING_RANGES = {
     ],
 }
 # train.py uploads its evaluation report (evaluation.json, plots, HTML) to this S3 folder:
-# training-jobs/<job>/evaluation/, beside the job's own output.
+# training-jobs/<job>/evaluation/, beside the job's own output. A tuning job's trials share
+# training-jobs/<tuning job>/evaluation/ (see train_model.py).
 EVALUATION_HYPERPARAMETER = "evaluation-s3-uri"
 # What the pipeline keeps of a DescribeTrainingJob answer, for the gate and the registry.
 TRAINING_RESULT = {
