@@ -34,7 +34,7 @@ import sys
 import time
 import traceback
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 
 def _ensure_import_path() -> None:
@@ -97,11 +97,25 @@ def _env_path(name: str) -> str | None:
     return value if value else None
 
 
+DEFAULT_FAILURE_DIR = "/opt/ml/output"
+
+
+class _ArgumentParser(argparse.ArgumentParser):
+    """Bad arguments end the job like bad data: exit 2 and a reason in the failure file,
+    which DescribeTrainingJob shows (parsing failed, so the directory comes from SM_*)."""
+
+    def error(self, message: str) -> NoReturn:
+        _write_failure(
+            _env_path("SM_OUTPUT_DIR") or DEFAULT_FAILURE_DIR, f"invalid arguments: {message}"
+        )
+        super().error(message)
+
+
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     """Hyperparameters (CLI, as SageMaker passes them) and paths (SM_* defaults)."""
     from sentiment_model import build_model
 
-    parser = argparse.ArgumentParser(
+    parser = _ArgumentParser(
         description=(__doc__ or "").splitlines()[0],
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
@@ -118,7 +132,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     paths.add_argument("--output-data-dir", default=_env_path("SM_OUTPUT_DATA_DIR"))
     paths.add_argument(
         "--failure-dir",
-        default=_env_path("SM_OUTPUT_DIR") or "/opt/ml/output",
+        default=_env_path("SM_OUTPUT_DIR") or DEFAULT_FAILURE_DIR,
         help="where the failure reason goes, if that directory exists",
     )
     evaluation = parser.add_argument_group("evaluation (hyperparameters too)")

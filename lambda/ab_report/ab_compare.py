@@ -115,11 +115,15 @@ def summary_from_metrics(
     )
 
 
-def _error_comparison(champion: VariantSummary, challenger: VariantSummary) -> Any:
+def _error_comparison(champion: VariantSummary, challenger: VariantSummary, alpha: float) -> Any:
     if not champion.invocations or not challenger.invocations:
         return None
     return compare_proportions(
-        champion.errors_5xx, champion.invocations, challenger.errors_5xx, challenger.invocations
+        champion.errors_5xx,
+        champion.invocations,
+        challenger.errors_5xx,
+        challenger.invocations,
+        alpha=alpha,
     )
 
 
@@ -146,7 +150,7 @@ def decide(
     min_labelled: int = MIN_LABELLED,
     min_effect: float = MIN_EFFECT,
 ) -> Verdict:
-    errors = _error_comparison(champion, challenger)
+    errors = _error_comparison(champion, challenger, alpha)
 
     def verdict(decision: str, reason: str, accuracy: Any = None) -> Verdict:
         return Verdict(champion.name, challenger.name, decision, (reason,), accuracy, errors)

@@ -51,13 +51,14 @@ def render_text(summaries: Mapping[str, VariantSummary], verdicts: Sequence[Verd
         if test is not None:
             lines.append(
                 f"  accuracy {test.p_b:.2%} vs {test.p_a:.2%}: difference {test.difference:+.2%}, "
-                f"95% CI [{test.ci_low:+.2%}, {test.ci_high:+.2%}], z = {test.z:.2f}, "
+                f"{1 - test.alpha:.0%} CI [{test.ci_low:+.2%}, {test.ci_high:+.2%}], "
+                f"z = {test.z:.2f}, "
                 f"p = {test.p_value:.4f}"
             )
             if test.n_required is not None:
                 lines.append(
                     f"  labelled reviews per variant to detect {test.difference:+.2%} "
-                    f"(alpha 0.05, power 0.8): {test.n_required:,}"
+                    f"(alpha {test.alpha:g}, power {test.power:g}): {test.n_required:,}"
                 )
         lines.append(f"  verdict: {verdict.decision.upper()} - {'; '.join(verdict.reasons)}")
     return "\n".join(lines)

@@ -36,6 +36,9 @@ class ProportionComparison:
     ci_high: float
     # Per variant, to detect the observed difference; None when there is none to detect.
     n_required: int | None
+    # What the interval and the sample size were computed at.
+    alpha: float = ALPHA
+    power: float = POWER
 
     @property
     def p_a(self) -> float:
@@ -96,4 +99,6 @@ def compare_proportions(
         ci_low=(p_b - p_a) - margin,
         ci_high=(p_b - p_a) + margin,
         n_required=required_sample_size(p_a, p_b, alpha, power),
+        alpha=alpha,
+        power=power,
     )

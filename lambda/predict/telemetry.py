@@ -104,12 +104,15 @@ def record(outcome: Outcome) -> None:
 
     if not METRICS_ENABLED:
         return
-    reviews, latency_ms = outcome.reviews, outcome.latency_ms
+    # Reviews answered with an error entry (Comprehend's per-item errors) got no prediction.
+    reviews, latency_ms = outcome.reviews - outcome.item_errors, outcome.latency_ms
     if reviews:
         metrics.add_metric(name="ReviewsPredicted", unit=MetricUnit.Count, value=reviews)
+    if outcome.item_errors:
+        metrics.add_metric(name="ItemErrors", unit=MetricUnit.Count, value=outcome.item_errors)
     if latency_ms is not None:
         metrics.add_metric(name="ModelLatency", unit=MetricUnit.Milliseconds, value=latency_ms)
-    if reviews or latency_ms is not None:
+    if reviews or outcome.item_errors or latency_ms is not None:
         metrics.flush_metrics()
     if reviews and outcome.variant:
         # Reviews answered per variant: the A/B split as CloudWatch sees it.

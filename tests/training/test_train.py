@@ -103,6 +103,19 @@ def test_empty_channel_fails_with_reason(tmp_path):
     assert not (tmp_path / "model").exists()
 
 
+def test_a_bad_hyperparameter_fails_with_reason(tmp_path):
+    failure_dir = tmp_path / "failure"
+    failure_dir.mkdir()
+    train = tmp_path / "train"
+    train.mkdir()
+    result = run_train(
+        tmp_path, {"train": train}, "--uncertainty-target-accuracy", "2", failure_dir=failure_dir
+    )
+    assert result.returncode == 2
+    reason = (failure_dir / "failure").read_text()
+    assert reason.startswith("invalid arguments: ") and "target" in reason
+
+
 def test_malformed_channel_fails_with_reason(tmp_path):
     train_dir = tmp_path / "train"
     train_dir.mkdir()

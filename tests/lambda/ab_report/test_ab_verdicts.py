@@ -133,3 +133,16 @@ def test_the_report_reads_as_text_and_as_json():
     document = json.loads(json.dumps(report_dict(summaries, verdicts)))
     assert document["verdicts"][0]["decision"] == "promote"
     assert document["variants"]["champion"]["accuracy"] == 0.85
+
+
+def test_the_text_names_the_alpha_the_report_was_computed_at():
+    summaries = {
+        "champion": variant("champion", 1000, 850, calls=1200),
+        "challenger": variant("challenger", 1000, 900),
+    }
+    strict, loose = (build_report(summaries, "champion", alpha=a) for a in (0.05, 0.1))
+    text = render_text(summaries, loose)
+    assert "90% CI [" in text and "(alpha 0.1, power 0.8)" in text
+    # A larger alpha: a narrower interval, and the 5xx comparison follows it too.
+    assert loose[0].accuracy.ci_low > strict[0].accuracy.ci_low
+    assert loose[0].errors.alpha == 0.1

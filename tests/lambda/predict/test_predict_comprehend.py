@@ -8,7 +8,15 @@ from __future__ import annotations
 
 import pytest
 from comprehend_fakes import COMPREHEND_SETTINGS, comprehend_client, expect, positives, result
-from predict_fakes import Api, FakeRuntime, FakeSageMaker, count_sends, error_answer, error_of
+from predict_fakes import (
+    Api,
+    FakeRuntime,
+    FakeSageMaker,
+    count_sends,
+    emf_records,
+    error_answer,
+    error_of,
+)
 
 import handler as handler_module
 
@@ -88,7 +96,7 @@ def test_64_reviews_are_three_calls_of_at_most_25_in_order(comprehend):
 
 
 # -- per-review errors -----------------------------------------------------------------------
-def test_an_item_error_answers_that_review_only(comprehend, handler_logs):
+def test_an_item_error_answers_that_review_only(comprehend, handler_logs, capsys):
     api, stubber = comprehend
     expect(
         stubber,
@@ -112,6 +120,9 @@ def test_an_item_error_answers_that_review_only(comprehend, handler_logs):
     assert (first["label"], last["label"]) == ("positive", "negative")
     (line,) = [r for r in handler_logs if getattr(r, "route", None) == "/predict"]
     assert (line.item_errors, line.backend, line.reviews) == (1, "comprehend", 3)
+    # Two reviews were predicted; the third is counted as an item error, not a prediction.
+    (record,) = [r for r in emf_records(capsys.readouterr().out) if "ItemErrors" in r]
+    assert (record["ReviewsPredicted"], record["ItemErrors"]) == ([2.0], [1.0])
 
 
 # -- whole-call failures ---------------------------------------------------------------------
