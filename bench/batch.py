@@ -110,8 +110,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--stage", help="stage whose batch.max_payload_mb applies")
     args = parser.parse_args(argv)
     payload_mb = stage_config(cdk_json_context(), args.stage).batch.max_payload_mb
-    reviews = load_reviews(args.data)
-    runtime = LocalRuntime(args.model_dir)
+    try:
+        reviews = load_reviews(args.data)
+        runtime = LocalRuntime(args.model_dir)
+    except FileNotFoundError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
     count = len(reviews)
     print(f"Model {args.model_dir} ({runtime.model_version}); {count:,} reviews, {args.data.name}")
     try:

@@ -237,6 +237,10 @@ def _stage_serving(stage: str | None) -> Any:
 
 def main(argv: list[str] | None = None) -> int:
     args = _arguments(argv)
+    for path in (args.data, args.model_dir):
+        if not path.exists():
+            print(f"error: {path} does not exist", file=sys.stderr)
+            return 2
     rows, skipped = read_labelled(args.data)
     if args.limit is not None and args.limit < len(rows):
         rows = random.Random(args.seed).sample(rows, args.limit)

@@ -104,9 +104,17 @@ def throughput(
                         body = bodies[issued % len(bodies)]
                         issued += 1
                     started = time.perf_counter()
-                    connection.request("POST", "/predict", body=body, headers=headers)
-                    answer = connection.getresponse()
-                    answer.read()
+                    try:
+                        connection.request("POST", "/predict", body=body, headers=headers)
+                        answer = connection.getresponse()
+                        answer.read()
+                    except (OSError, http.client.HTTPException) as err:
+                        # A reset or timed-out request is a failure, not a stop by time.
+                        with lock:
+                            failures.append(type(err).__name__)
+                        connection.close()
+                        connection = http.client.HTTPConnection(host, int(port), timeout=30)
+                        continue
                     elapsed = (time.perf_counter() - started) * 1000.0
                     with lock:
                         latencies.append(elapsed)
@@ -133,5 +141,5 @@ def throughput(
         "failures": len(failures),
         "threads": threads,
         "batch": batch,
-        "stopped_by_time": len(latencies) < requests,
+        "stopped_by_time": issued < requests,
     }

@@ -23,6 +23,8 @@ from typing import Any
 
 import numpy as np
 
+from training_metrics import PRINTED_METRICS
+
 REPORT_FILENAME = "evaluation_report.html"
 FIGURES = {
     "confusion_matrix": "confusion_matrix.png",
@@ -31,7 +33,6 @@ FIGURES = {
     "reliability_diagram": "reliability_diagram.png",
 }
 MISTAKE_CHARS = 300
-METRIC_NAMES = ("accuracy", "precision", "recall", "f1", "roc_auc")
 _LINE_BREAKS = re.compile(r"(?:<br\s*/?>\s*)+", re.IGNORECASE)
 
 
@@ -158,7 +159,7 @@ def render_html(
 ) -> str:
     """The report page: summary, metrics, uncertain band, figures, confident mistakes."""
     metrics = report["metrics"]
-    metric_rows = [[split, *(m.get(n) for n in METRIC_NAMES)] for split, m in metrics.items()]
+    metric_rows = [[split, *(m.get(n) for n in PRINTED_METRICS)] for split, m in metrics.items()]
     band_names = ("threshold", "coverage", "kept_accuracy", "target_accuracy")
     band_rows = [
         [split, *(band.get(name) for name in band_names)]
@@ -176,7 +177,7 @@ def render_html(
         "<h1>Sentiment model: evaluation report</h1>",
         _summary(report),
         "<h2>Metrics</h2>",
-        _table("metrics", ["split", *METRIC_NAMES], metric_rows),
+        _table("metrics", ["split", *PRINTED_METRICS], metric_rows),
         "<h2>Uncertain band</h2>",
         "<p>An answer is uncertain when the probability of its label is below the "
         "threshold chosen on the validation split; coverage is the share answered with "

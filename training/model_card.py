@@ -19,8 +19,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from training_metrics import PRINTED_METRICS
+
 EVALUATION_FILENAME = "evaluation.json"
-CARD_METRICS = ("accuracy", "precision", "recall", "f1", "roc_auc")
 
 
 def utc_now() -> str:
@@ -84,7 +85,7 @@ def build_card(
         "trained_at": trained_at,
         "code_version": code_version,
         "metrics": {
-            split: {name: measured[name] for name in CARD_METRICS}
+            split: {name: measured[name] for name in PRINTED_METRICS}
             for split, measured in metrics.items()
         },
         "confusion_matrix": matrices,

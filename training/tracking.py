@@ -17,6 +17,8 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+from training_metrics import PRINTED_METRICS
+
 TRACKING_URI_ENV = "MLFLOW_TRACKING_URI"
 EXPERIMENT_ENV = "MLFLOW_EXPERIMENT_NAME"
 DEFAULT_EXPERIMENT = "reviews-sentiment"
@@ -31,7 +33,7 @@ def run_metrics(report: Mapping[str, Any]) -> dict[str, float]:
     """``<split>_<metric>`` for every number of the report worth a chart."""
     metrics: dict[str, float] = {"training_seconds": float(report["training_seconds"])}
     for split, measured in report["metrics"].items():
-        for name in ("accuracy", "precision", "recall", "f1", "roc_auc"):
+        for name in PRINTED_METRICS:
             if measured.get(name) is not None:
                 metrics[f"{split}_{name}"] = float(measured[name])
     for split, band in report["uncertainty"].items():
