@@ -96,6 +96,7 @@ class MonitoringStack(Stack):
             "PredictionPathUnhealthy",
             style=style,
             alarms=serving_watch.prediction_path,
+            description=serving_watch.prediction_path_description,
             topic=topic,
         )
         self.dashboard = (

@@ -74,7 +74,11 @@ def test_monitoring_alarms_are_named_for_project_and_stage(synthesised, stage_na
         for key, alarm in template.find_resources(kind).items():
             name = alarm["Properties"]["AlarmName"]
             assert isinstance(name, str) and name.startswith(prefix), key
-    assert _named(stage, "PredictionPathUnhealthy", "AWS::CloudWatch::CompositeAlarm")
+    composite = _named(stage, "PredictionPathUnhealthy", "AWS::CloudWatch::CompositeAlarm")
+    assert composite["AlarmDescription"] == (
+        "SEV1: the prediction path is unhealthy: API 5xx, Lambda errors or an endpoint "
+        "variant failing or slow"
+    )
 
 
 @pytest.mark.parametrize("stage_name", ["dev", "prod"])

@@ -111,6 +111,9 @@ def test_comprehend_errors_join_the_prediction_path(comprehend):
     # API 5xx, Lambda errors and Comprehend errors; throttles are SEV2, not a page.
     assert rule.count("ALARM(") == 3
     assert "ComprehendErrors" in rule and "ComprehendThrottles" not in rule
+    # The page names what it watches: Comprehend, not an endpoint the stage does not have.
+    description = composite["Properties"]["AlarmDescription"]
+    assert "Amazon Comprehend errors" in description and "endpoint" not in description
 
 
 def test_cost_prices_comprehend_per_review_with_its_units(comprehend):

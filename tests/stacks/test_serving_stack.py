@@ -280,6 +280,9 @@ def test_a_stage_without_a_model_deploys_the_api_and_no_endpoint(tmp_path_factor
         r for r in monitoring.values() if r["Type"] == "AWS::CloudWatch::CompositeAlarm"
     ]
     assert json.dumps(composite["Properties"]["AlarmRule"]).count("ALARM(") == 2
+    assert composite["Properties"]["AlarmDescription"] == (
+        "SEV1: the prediction path is unhealthy: API 5xx or Lambda errors"
+    )
 
 
 def test_the_api_serves_the_model_card_and_lets_browsers_send_the_pinning_header(dev):

@@ -4,7 +4,8 @@ The job publishes once per run (monitoring.drift.schedule) per variant, with the
 dimensions EndpointName and VariantName. Each alarm reads the worst variant (metric math
 MAX over the variants) with the Maximum of one run's period, so a breach stays in ALARM
 until the next run says otherwise; a run that publishes nothing (too few reviews) is
-missing data, which never breaches.
+missing data, which never breaches. CloudWatch's period stops at a day here, so with a
+schedule longer than daily an alarm returns to OK a day after the run that raised it.
 """
 
 from __future__ import annotations

@@ -25,6 +25,7 @@ def prediction_path_alarm(
     *,
     style: AlarmStyle,
     alarms: Sequence[cloudwatch.IAlarm],
+    description: str,
     topic: sns.ITopic,
 ) -> cloudwatch.CompositeAlarm:
     """One SEV1 page for the whole prediction path, whichever part fails."""
@@ -32,8 +33,7 @@ def prediction_path_alarm(
         scope,
         construct_id,
         composite_alarm_name=f"{style.name_prefix}-{construct_id}",
-        alarm_description="SEV1: the prediction path is unhealthy: API 5xx, Lambda errors, "
-        "or the endpoint failing or slow",
+        alarm_description=description,
         alarm_rule=cloudwatch.AlarmRule.any_of(
             *(cloudwatch.AlarmRule.from_alarm(a, cloudwatch.AlarmState.ALARM) for a in alarms)
         ),

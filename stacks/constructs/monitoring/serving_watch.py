@@ -26,8 +26,9 @@ from stacks.outputs import Serving
 @dataclass(frozen=True)
 class ServingWatch:
     row: ComponentWatch
-    # What the composite "prediction path unhealthy" alarm joins.
+    # What the composite "prediction path unhealthy" alarm joins, and how its page says so.
     prediction_path: tuple[cloudwatch.IAlarm, ...]
+    prediction_path_description: str
 
 
 def watch_serving(
@@ -51,9 +52,19 @@ def watch_serving(
         facade, style=style, thresholds=thresholds, backend=backend, serving=serving, topic=topic
     )
     row = watch(facade, "Serve", api, function, *behind.segments)
+    parts = ["API 5xx", "Lambda errors"]
+    if behind.prediction_path:
+        parts.append(
+            "Amazon Comprehend errors"
+            if backend == "comprehend"
+            else "an endpoint variant failing or slow"
+        )
     return ServingWatch(
         row=ComponentWatch(row.title, (*row.alarms, *behind.own_alarms), row.widgets),
         prediction_path=(*pages, *behind.prediction_path),
+        prediction_path_description=(
+            f"SEV1: the prediction path is unhealthy: {', '.join(parts[:-1])} or {parts[-1]}"
+        ),
     )
 
 
