@@ -44,7 +44,8 @@ from ngram_hashing import NgramHasher, normalize_review
 
 
 class NgramNBEnsemble(MemberBlend, ClassifierMixin, BaseEstimator):
-    """The served model: normalise raw reviews, then average the members' probabilities.
+    """The fitted model: normalise raw reviews, then average the members' probabilities.
+    (Serving loads its arrays instead: model_artifact.py, serving_model.py.)
 
     Members, all on hashed binary n-grams with NB log-count-ratio scaling:
     - a logistic regression on word 1..``word_ngram_max`` grams (weight ``word_weight``);
@@ -55,9 +56,9 @@ class NgramNBEnsemble(MemberBlend, ClassifierMixin, BaseEstimator):
       (``network_weight``, shared equally).
     Weights are normalised to sum to one. Averaging the positive-class probabilities is
     what a soft VotingClassifier does, written out because the per-call checks of sklearn's
-    Pipeline and VotingClassifier cost about 0.8 ms of a 2 ms budget. Input is an iterable
-    of raw review strings; ``normalize_review`` is applied here, so callers never need to
-    clean text themselves.
+    Pipeline and VotingClassifier cost about 0.8 ms a call when this class served. Input is
+    an iterable of raw review strings; ``normalize_review`` is applied here, so callers
+    never need to clean text themselves.
     """
 
     def __init__(
@@ -134,7 +135,8 @@ class NgramNBEnsemble(MemberBlend, ClassifierMixin, BaseEstimator):
         if self.word_networks + self.joint_networks == 0 and self.network_weight > 0:
             raise ValueError("network_weight > 0 needs word_networks or joint_networks >= 1")
         for limit in (self.network_word_features, self.network_char_features):
-            # The serving lookup stores row numbers as float32, exact up to 2**24.
+            # Kept from the pickled format (row numbers as float32, exact up to 2**24); the
+            # served int32 lookups would allow more, but no trained model needs it.
             if not 1 <= limit <= 1 << 24:
                 raise ValueError(f"network feature limits must be 1..2**24, got {limit}")
         total = float(sum(weights))
