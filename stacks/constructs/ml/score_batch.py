@@ -1,9 +1,10 @@
 """Batch scoring fragment: a model from the package, a Transform job over the input.
 
-NameRun -> CreateModel -> Transform (waits) -> DeleteModel. The CDK's
-SageMakerCreateTransformJob task has no DataProcessing and, without a role, creates one
-with AmazonSageMakerFullAccess, hence a CustomState with the API's own parameters; a
-CustomState adds no IAM, so `grant_to` gives the machine's role what `.sync` needs.
+NameRun -> CreateModel -> Transform (waits) -> DeleteModel; a failed Transform deletes
+the model too. The Transform is a CustomState with the API's own parameters: the CDK's
+SageMakerCreateTransformJob task cannot take the compression from the execution input
+(its CompressionType is an enum fixed at synth) and has no DataProcessing; a CustomState
+adds no IAM, so `grant_to` gives the machine's role what `.sync` needs.
 """
 
 from __future__ import annotations
