@@ -99,7 +99,7 @@ def build_platform(app: cdk.App, config: StageConfig, *, bootstrap_model: Path |
         etl=etl.outputs,
         topic=topic,
         retention=retention,
-        serving_instance_types=(config.serving.instance_type,),
+        serving_instance_types=config.serving.instance_types,
         uncertainty_threshold=config.serving.uncertainty_threshold,
         job_tags=config.tags,
         description=about("SageMaker training pipeline, model registry, batch scoring"),

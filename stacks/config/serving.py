@@ -79,6 +79,15 @@ class ServingConfig:
     allow_target_variant: bool
     traffic_shift: TrafficShiftConfig
 
+    @property
+    def instance_types(self) -> tuple[str, ...]:
+        """Every instance type the stage serves on: the endpoint's, its variants', its
+        shadow's (a registered package lists them as its supported types)."""
+        types = [self.instance_type, *(v.instance_type for v in self.variants)]
+        if self.shadow is not None:
+            types.append(self.shadow.instance_type)
+        return tuple(dict.fromkeys(types))
+
     def request_limits_environment(self) -> dict[str, str]:
         """The predict handler's request limits as it reads them, in Lambda and locally."""
         return {

@@ -7,6 +7,7 @@ import copy
 import json
 
 import pytest
+from machine_definitions import TRAINING_PIPELINE, machine_definition
 from serving_stages import (
     CHALLENGER_PACKAGE,
     SHADOW,
@@ -228,3 +229,13 @@ def test_a_bootstrap_variant_needs_the_bootstrap_model(tmp_path_factory):
         synthesise(
             "prod", tmp_path_factory.mktemp("cdk-no-bootstrap"), stages=stages, bootstrap_model=""
         )
+
+
+def test_registered_packages_list_every_instance_type_a_variant_serves_on(variants, shadow):
+    for stage, expected in (
+        (variants, {v["instance_type"] for v in VARIANTS}),
+        (shadow, {shadow.config.serving.instance_type, SHADOW["instance_type"]}),
+    ):
+        states = machine_definition(stage, "ml", TRAINING_PIPELINE)["States"]
+        spec = states["RegisterModel"]["Parameters"]["InferenceSpecification"]
+        assert set(spec["SupportedRealtimeInferenceInstanceTypes"]) >= expected
