@@ -6,7 +6,7 @@ import json
 
 from aws_cdk.assertions import Match
 
-from stacks.constructs.serving.sentiment_endpoint import VARIANT
+from stacks.constructs.serving.endpoint_alarms import SINGLE_VARIANT as VARIANT
 
 
 def _only(template, resource_type: str) -> dict:

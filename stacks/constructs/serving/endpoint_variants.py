@@ -16,7 +16,6 @@ from stacks.config import ConfigError, ServingConfig
 from stacks.constructs.serving.endpoint_alarms import SINGLE_VARIANT
 from stacks.constructs.serving.served_model import ModelSources, ServedModel
 
-__all__ = ["SINGLE_VARIANT", "VariantPlan", "plan_variants"]
 _CFN = sagemaker.CfnEndpointConfig
 
 

@@ -16,8 +16,8 @@ from aws_cdk import Stack
 from lake_layout import DATA_CAPTURE_PREFIX, TRAINING_OUTPUT_PREFIX
 from stacks import nag
 from stacks.config import ServingConfig
-from stacks.constructs.serving.endpoint_alarms import EndpointAlarmThresholds
-from stacks.constructs.serving.endpoint_variants import SINGLE_VARIANT, plan_variants
+from stacks.constructs.serving.endpoint_alarms import SINGLE_VARIANT, EndpointAlarmThresholds
+from stacks.constructs.serving.endpoint_variants import plan_variants
 from stacks.constructs.serving.model_role import ENDPOINT_LOG_GROUP, model_role
 from stacks.constructs.serving.sentiment_endpoint import SentimentEndpoint
 from stacks.constructs.serving.served_model import ModelSources

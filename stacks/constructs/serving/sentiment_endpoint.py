@@ -33,12 +33,12 @@ from constructs import Construct
 from lake_layout import DATA_CAPTURE_PREFIX
 from stacks.config import ServingConfig
 from stacks.constructs.serving.endpoint_alarms import (
+    SINGLE_VARIANT,
     EndpointAlarmThresholds,
     SageMakerEndpointAlarms,
 )
-from stacks.constructs.serving.endpoint_variants import SINGLE_VARIANT, VariantPlan
+from stacks.constructs.serving.endpoint_variants import VariantPlan
 
-VARIANT = SINGLE_VARIANT
 _CFN = sagemaker.CfnEndpointConfig
 _ENDPOINT = sagemaker.CfnEndpoint
 # The service-linked role Application Auto Scaling uses for SageMaker variants.
@@ -148,8 +148,9 @@ class SentimentEndpoint(Construct):
             kms_key_id=None if serverless else key.key_arn,
             data_capture_config=None if serverless else _data_capture(config, key, capture_bucket),
         )
-        guarded = len(variants) == 1 and variants[0].name == SINGLE_VARIANT and not serverless
         named = variants[0].name != SINGLE_VARIANT or len(variants) > 1
+        # Guardrails (blue/green with rollback) run for the single provisioned variant only.
+        guarded = not named and not serverless
         self.endpoint = _ENDPOINT(
             self,
             "Endpoint",
