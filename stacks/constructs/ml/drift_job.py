@@ -16,13 +16,12 @@ from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
-from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
 from stacks import nag
 from stacks.config import DriftConfig
-from stacks.constructs.shared.python_bundle import python_code
+from stacks.constructs.shared.python_function import python_function
 from stacks.outputs import DriftSource
 from stacks.source_paths import COMMON, REPO_ROOT
 
@@ -57,15 +56,20 @@ class DriftJob(Construct):
         log_group: logs.ILogGroup,
     ) -> None:
         super().__init__(scope, construct_id)
-        # Our own role instead of the basic execution policy: logs to this group only.
-        self.role = iam.Role(
+        self.role, self.function = python_function(
             self,
-            "Role",
-            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
-            description="Drift job: reads one endpoint's data capture and model baselines, "
-            f"puts metrics in {NAMESPACE}",
+            role_description="Drift job: reads one endpoint's data capture and model "
+            f"baselines, puts metrics in {NAMESPACE}",
+            description="Drift job: data capture against the model's baseline -> metrics",
+            source_dir=DRIFT_LAMBDA,
+            handler="drift_handler.handler",
+            log_group=log_group,
+            shared_files=[COMMON / f for f in SHARED_FILES],
+            # A day of 20 % capture and a streamed model.tar.gz: minutes, not seconds.
+            memory_size=1024,
+            timeout=Duration.minutes(10),
+            environment=_environment(Stack.of(self), config, source),
         )
-        log_group.grant_write(self.role)
         self._grant_reads(source, key)
         self.role.add_to_policy(
             iam.PolicyStatement(
@@ -74,22 +78,6 @@ class DriftJob(Construct):
                 resources=["*"],
                 conditions={"StringEquals": {"cloudwatch:namespace": NAMESPACE}},
             )
-        )
-        self.function = lambda_.Function(
-            self,
-            "Function",
-            description="Drift job: data capture against the model's baseline -> metrics",
-            runtime=lambda_.Runtime.PYTHON_3_14,
-            architecture=lambda_.Architecture.X86_64,
-            handler="drift_handler.handler",
-            role=self.role,
-            code=python_code(DRIFT_LAMBDA, shared_files=[COMMON / f for f in SHARED_FILES]),
-            # A day of 20 % capture and a streamed model.tar.gz: minutes, not seconds.
-            memory_size=1024,
-            timeout=Duration.minutes(10),
-            log_group=log_group,
-            logging_format=lambda_.LoggingFormat.JSON,
-            environment=_environment(Stack.of(self), config, source),
         )
         nag.acknowledge_policy_wildcards(
             self.role,

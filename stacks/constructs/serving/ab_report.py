@@ -17,7 +17,7 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
-from stacks.constructs.shared.python_bundle import python_code
+from stacks.constructs.shared.python_function import python_function
 from stacks.source_paths import REPO_ROOT
 
 AB_REPORT_LAMBDA = REPO_ROOT / "lambda" / "ab_report"
@@ -38,28 +38,17 @@ class AbReport(Construct):
         log_group: logs.ILogGroup,
     ) -> None:
         super().__init__(scope, construct_id)
-        self.role = iam.Role(
+        self.role, self.function = python_function(
             self,
-            "Role",
-            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
-            description="A/B report: its log group, X-Ray, metric reads, scored reviews",
-        )
-        log_group.grant_write(self.role)
-        self.function = lambda_.Function(
-            self,
-            "Function",
+            role_description="A/B report: its log group, X-Ray, metric reads, scored reviews",
             description="Compares the endpoint's variants: metrics, labelled batch scores",
-            runtime=lambda_.Runtime.PYTHON_3_14,
-            architecture=lambda_.Architecture.X86_64,
+            source_dir=AB_REPORT_LAMBDA,
             handler=HANDLER,
-            role=self.role,
-            code=python_code(AB_REPORT_LAMBDA),
+            log_group=log_group,
             memory_size=512,
             # Metric queries over days of per-minute data and a scan of scored runs.
             timeout=Duration.minutes(5),
             tracing=lambda_.Tracing.ACTIVE,
-            log_group=log_group,
-            logging_format=lambda_.LoggingFormat.JSON,
             environment={
                 "ENDPOINT_NAME": endpoint_name,
                 # A shadow is compared with the production variant it copies.

@@ -13,7 +13,7 @@ from aws_cdk import aws_logs as logs
 from constructs import Construct
 
 from stacks.config import ServingConfig
-from stacks.constructs.shared.python_bundle import python_code
+from stacks.constructs.shared.python_function import python_function
 from stacks.source_paths import COMMON, PREDICT_LAMBDA
 
 # The shared rules the handler imports, shipped flat beside it.
@@ -45,31 +45,20 @@ class PredictFunction(Construct):
     ) -> None:
         super().__init__(scope, construct_id)
         comprehend = config.backend == "comprehend"
-        # Our own role instead of the basic execution policy: logs to this group only.
-        self.role = iam.Role(
+        self.role, self.function = python_function(
             self,
-            "Role",
-            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
-            description="Predict Lambda: its log group, X-Ray, "
+            role_description="Predict Lambda: its log group, X-Ray, "
             + ("Comprehend sentiment" if comprehend else "this endpoint"),
-        )
-        log_group.grant_write(self.role)
-        self.function = lambda_.Function(
-            self,
-            "Function",
             description="POST /predict and GET /health in front of "
             + ("Amazon Comprehend" if comprehend else "the SageMaker endpoint"),
-            runtime=lambda_.Runtime.PYTHON_3_14,
-            architecture=lambda_.Architecture.X86_64,
+            source_dir=PREDICT_LAMBDA,
             handler="handler.handler",
-            role=self.role,
-            code=python_code(PREDICT_LAMBDA, shared_files=[COMMON / f for f in SHARED_FILES]),
+            log_group=log_group,
+            shared_files=[COMMON / f for f in SHARED_FILES],
             memory_size=config.lambda_memory_mb,
             timeout=Duration.seconds(config.lambda_timeout_seconds),
             reserved_concurrent_executions=config.lambda_reserved_concurrency,
             tracing=lambda_.Tracing.ACTIVE,
-            log_group=log_group,
-            logging_format=lambda_.LoggingFormat.JSON,
             environment={
                 # Without an endpoint the API answers 503 endpoint_unavailable.
                 **({"ENDPOINT_NAME": endpoint_name} if endpoint_name else {}),
