@@ -21,6 +21,7 @@ from constructs import Construct
 
 from stacks import nag
 from stacks.config import DriftConfig
+from stacks.constructs.shared.asset_grants import grant_read_object
 from stacks.constructs.shared.python_function import python_function
 from stacks.outputs import DriftSource
 from stacks.source_paths import COMMON, REPO_ROOT
@@ -108,11 +109,7 @@ class DriftJob(Construct):
         )
         # Exactly the served artifacts, even when one sits in CDK's asset bucket.
         for baseline in source.baselines.values():
-            iam.Grant.add_to_principal(
-                grantee=self.role,
-                actions=["s3:GetObject"],
-                resource_arns=[baseline.bucket.arn_for_objects(baseline.key)],
-            )
+            grant_read_object(baseline.bucket, baseline.key, self.role)
         key.grant_decrypt(self.role)
 
 
