@@ -16,18 +16,22 @@ from pyspark.sql import functions as F  # noqa: N812 (the PySpark convention)
 
 from lake_layout import SCORING_CHANNEL, SCORING_SOURCE_CHANNEL
 
-PROCESSED_COLUMNS = (
-    "review_id",
-    "review",
-    "label",
-    "char_count",
-    "word_count",
+# Where a row came from, kept in the processed and quarantine layers alike.
+SOURCE_COLUMNS = (
     "source_split",
     "source_file",
     "source_row",
     "source_id",
     "rating",
     "source_encoding",
+)
+PROCESSED_COLUMNS = (
+    "review_id",
+    "review",
+    "label",
+    "char_count",
+    "word_count",
+    *SOURCE_COLUMNS,
     "split",
     "sentiment",
 )
@@ -39,12 +43,7 @@ QUARANTINE_COLUMNS = (
     "review_id",
     "review",
     "char_count",
-    "source_split",
-    "source_file",
-    "source_row",
-    "source_id",
-    "rating",
-    "source_encoding",
+    *SOURCE_COLUMNS,
     "absorbed_lines",
     "reason",
 )
